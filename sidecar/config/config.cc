@@ -111,9 +111,9 @@ bool isDomainPattern(std::string_view s) {
 }
 
 DirectTransport decodeDirect(const Decoder& d, const YAML::Node& n, const std::string& path) {
-  d.onlyKeys(
-      n, path,
-      {"addressFamily", "preferredFamily", "sourceAddresses", "ehloHostname", "tls", "port"});
+  d.onlyKeys(n, path,
+             {"addressFamily", "preferredFamily", "sourceAddresses", "ehloHostname", "tls", "port",
+              "nextHop"});
   DirectTransport t;
   if (n["addressFamily"])
     t.addressFamily = decodeFamily(d, n["addressFamily"], path + ".addressFamily");
@@ -158,6 +158,11 @@ DirectTransport decodeDirect(const Decoder& d, const YAML::Node& n, const std::s
              "must be one of opportunistic, required, none");
   }
   if (n["port"]) t.port = static_cast<uint16_t>(d.integer(n["port"], path + ".port", 1, 65535));
+  if (n["nextHop"]) {
+    t.nextHop = d.str(n["nextHop"], path + ".nextHop");
+    if (!parseNextHop(t.nextHop, t.port))
+      d.fail(n["nextHop"], path + ".nextHop", "must be [host] or [host]:port");
+  }
   return t;
 }
 
@@ -302,6 +307,24 @@ SidecarConfig decode(const Decoder& d, const YAML::Node& root) {
 }
 
 }  // namespace
+
+std::optional<NextHop> parseNextHop(std::string_view text, uint16_t defaultPort) {
+  if (!text.starts_with("[")) return std::nullopt;
+  auto close = text.find(']');
+  if (close == std::string_view::npos || close == 1) return std::nullopt;
+  NextHop hop{std::string(text.substr(1, close - 1)), defaultPort};
+  auto rest = text.substr(close + 1);
+  if (rest.empty()) return hop;
+  if (rest[0] != ':' || rest.size() < 2 || rest.size() > 6) return std::nullopt;
+  int port = 0;
+  for (char c : rest.substr(1)) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    port = port * 10 + (c - '0');
+  }
+  if (port < 1 || port > 65535) return std::nullopt;
+  hop.port = static_cast<uint16_t>(port);
+  return hop;
+}
 
 std::string Transport::sourceFor(AddressFamily family) const {
   for (const auto& s : direct.sourceAddresses) {

@@ -26,6 +26,9 @@ struct DirectTransport {
   std::string ehloHostname;                              // default: the top-level hostname
   TlsPolicy tls = TlsPolicy::kOpportunistic;
   uint16_t port = 25;
+  // Deliver every message to this host instead of the recipient domain's MX hosts, like
+  // Postfix's "smtp:[host]:port": "[mx.example.net]", "[198.51.100.25]:2525". Empty: MX lookup.
+  std::string nextHop;
 };
 
 struct Transport {
@@ -89,6 +92,13 @@ Result<SidecarConfig> loadConfig(const std::filesystem::path& path);
 // The transport for a recipient domain: an exact domain beats the longest "*.suffix" match,
 // which beats "*". nullptr when no route matches (the message is bounced: no route).
 const Transport* routeFor(const SidecarConfig& config, std::string_view domain);
+
+struct NextHop {
+  std::string host;  // a name or an IP address (IPv6 without brackets)
+  uint16_t port = 25;
+};
+// "[host]" or "[host]:port" (brackets as in Postfix: no MX lookup).
+std::optional<NextHop> parseNextHop(std::string_view text, uint16_t defaultPort);
 
 // "90s", "5m", "1h30m", "120h", "250ms" (Go duration syntax without fractions).
 std::optional<std::chrono::milliseconds> parseDuration(std::string_view text);

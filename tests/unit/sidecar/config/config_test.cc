@@ -124,3 +124,20 @@ TEST(Duration, GoSyntax) {
 
 }  // namespace
 }  // namespace mailroom::config
+
+namespace mailroom::config {
+namespace {
+TEST(NextHop, BracketedHostAndPort) {
+  auto a = parseNextHop("[198.51.100.25]:2525", 25);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "198.51.100.25");
+  EXPECT_EQ(a->port, 2525);
+  auto b = parseNextHop("[2001:db8::25]", 25);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->host, "2001:db8::25");
+  EXPECT_EQ(b->port, 25);
+  EXPECT_FALSE(parseNextHop("mx.example.net", 25));
+  EXPECT_FALSE(parseNextHop("[x]:99999", 25));
+}
+}  // namespace
+}  // namespace mailroom::config
