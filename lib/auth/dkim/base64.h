@@ -1,0 +1,16 @@
+// Base64 (RFC 4648 §4) as DKIM uses it for b=, bh= and p= (RFC 6376 §2.4): whitespace (FWS)
+// may appear anywhere inside the encoded text and is ignored when decoding.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "lib/common/result.h"
+
+namespace mailroom::dkim {
+
+std::string base64Encode(std::string_view bytes);
+// Skips SP, HTAB, CR and LF; rejects any other non-alphabet character and bad padding.
+Result<std::string> base64Decode(std::string_view text);
+
+}  // namespace mailroom::dkim

@@ -1,0 +1,46 @@
+#include "lib/auth/dkim/hash.h"
+
+#include "lib/auth/dkim/canon.h"
+#include "lib/auth/dkim/keys.h"
+#include "lib/auth/dkim/tags.h"
+
+namespace mailroom::dkim {
+
+std::string bodyHashOfCanonical(std::string_view canonicalBody, std::optional<uint64_t> length) {
+  if (length && *length < canonicalBody.size()) canonicalBody = canonicalBody.substr(0, *length);
+  return sha256(canonicalBody);
+}
+
+std::string headerHashInput(const mime::Message& message, const std::vector<std::string>& h,
+                            Canon canon, std::string_view signatureField,
+                            const mime::HeaderField* skip) {
+  std::vector<bool> used(message.headers.size(), false);
+  std::string out;
+  for (const auto& name : h) {
+    for (size_t i = message.headers.size(); i-- > 0;) {
+      const auto& field = message.headers[i];
+      if (used[i] || &field == skip || !mime::iequals(field.name, name)) continue;
+      used[i] = true;
+      out += canonicalizeHeader(canon, field.raw);
+      break;
+    }
+  }
+  std::string sig = canonicalizeHeader(canon, signatureField);
+  sig.resize(sig.size() - 2);  // §3.7: the signature field is hashed without its CRLF
+  out += sig;
+  return out;
+}
+
+Result<std::string> withEmptySignatureValue(std::string_view rawField) {
+  size_t colon = rawField.find(':');
+  if (colon == std::string_view::npos) return Error::invalidArgument("not a header field");
+  auto tags = parseTagList(rawField.substr(colon + 1));
+  if (!tags) return tags.error();
+  const Tag* b = findTag(*tags, "b");
+  if (!b) return Error::invalidArgument("b=: required tag missing");
+  std::string out(rawField);
+  out.erase(colon + 1 + b->valueBegin, b->valueEnd - b->valueBegin);
+  return out;
+}
+
+}  // namespace mailroom::dkim

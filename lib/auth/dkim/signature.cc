@@ -1,0 +1,240 @@
+#include "lib/auth/dkim/signature.h"
+
+#include "lib/auth/dkim/base64.h"
+#include "lib/auth/dkim/tags.h"
+
+namespace mailroom::dkim {
+namespace {
+
+constexpr size_t kMaxLine = 78;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+  return out;
+}
+
+Error tagError(std::string_view tag, std::string_view what) {
+  return Error::invalidArgument(std::string(tag) + "=: " + std::string(what));
+}
+
+Result<uint64_t> parseNumber(std::string_view tag, std::string_view v, size_t maxDigits) {
+  if (v.empty() || v.size() > maxDigits) return tagError(tag, "not a decimal number");
+  uint64_t n = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9') return tagError(tag, "not a decimal number");
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return n;
+}
+
+Result<Canon> parseCanon(std::string_view s) {
+  if (s == "simple") return Canon::kSimple;
+  if (s == "relaxed") return Canon::kRelaxed;
+  return tagError("c", "unknown canonicalization '" + std::string(s) + "'");
+}
+
+// True when host equals domain or is a subdomain of it (case-insensitive).
+bool withinDomain(std::string_view host, std::string_view domain) {
+  std::string h = lower(host), d = lower(domain);
+  if (h == d) return true;
+  return h.size() > d.size() && h.ends_with(d) && h[h.size() - d.size() - 1] == '.';
+}
+
+// Folds tokens into lines of at most kMaxLine characters with CRLF + TAB.
+class Folder {
+ public:
+  explicit Folder(std::string start) : out_(std::move(start)), line_(out_.size()) {}
+  // "b=" is added like any token; reserve room for a few value characters so it never ends
+  // a line alone.
+  void add(std::string_view piece, bool spaceBefore) {
+    size_t need = piece.size() + (spaceBefore ? 1 : 0) + (piece == "b=" ? 8 : 0);
+    if (line_ + need > kMaxLine && line_ > 1) {
+      out_ += "\r\n\t";
+      line_ = 1;
+    } else if (spaceBefore) {
+      out_ += ' ';
+      ++line_;
+    }
+    out_ += piece;
+    line_ += piece.size();
+  }
+  // Text that may be broken anywhere (base64): fills lines to the limit.
+  void addBreakable(std::string_view text) {
+    while (!text.empty()) {
+      size_t room = line_ < kMaxLine ? kMaxLine - line_ : 0;
+      if (room == 0) {
+        out_ += "\r\n\t";
+        line_ = 1;
+        continue;
+      }
+      size_t n = std::min(room, text.size());
+      out_ += text.substr(0, n);
+      line_ += n;
+      text.remove_prefix(n);
+    }
+  }
+  size_t lineLength() const { return line_; }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+  size_t line_;
+};
+
+}  // namespace
+
+Result<Signature> parseSignature(std::string_view value) {
+  auto tags = parseTagList(value);
+  if (!tags) return tags.error();
+  Signature sig;
+  for (const char* required : {"v", "a", "b", "bh", "d", "h", "s"})
+    if (!findTag(*tags, required)) return tagError(required, "required tag missing");
+
+  if (findTag(*tags, "v")->value != "1") return tagError("v", "version must be 1");
+
+  const std::string& a = findTag(*tags, "a")->value;
+  auto alg = parseAlgorithm(a);
+  if (!alg) return tagError("a", "unsupported algorithm '" + a + "'");
+  sig.algorithm = *alg;
+
+  auto b = base64Decode(findTag(*tags, "b")->value);
+  if (!b) return tagError("b", b.error().message);
+  if (b->empty()) return tagError("b", "empty signature");
+  sig.signature = std::move(*b);
+
+  auto bh = base64Decode(findTag(*tags, "bh")->value);
+  if (!bh) return tagError("bh", bh.error().message);
+  if (bh->size() != 32) return tagError("bh", "body hash is not 32 bytes (SHA-256)");
+  sig.bodyHash = std::move(*bh);
+
+  if (const Tag* c = findTag(*tags, "c")) {
+    std::string v = lower(stripWhitespace(c->value));
+    size_t slash = v.find('/');
+    auto h = parseCanon(v.substr(0, slash));
+    if (!h) return h.error();
+    sig.canon.header = *h;
+    sig.canon.body = Canon::kSimple;
+    if (slash != std::string::npos) {
+      auto bc = parseCanon(v.substr(slash + 1));
+      if (!bc) return bc.error();
+      sig.canon.body = *bc;
+    }
+  }
+
+  sig.domain = stripWhitespace(findTag(*tags, "d")->value);
+  if (sig.domain.empty()) return tagError("d", "empty domain");
+
+  bool hasFrom = false;
+  std::string hv = stripWhitespace(findTag(*tags, "h")->value);
+  size_t pos = 0;
+  while (true) {
+    size_t colon = hv.find(':', pos);
+    std::string name = hv.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
+    if (name.empty()) return tagError("h", "empty header field name");
+    if (lower(name) == "from") hasFrom = true;
+    sig.headers.push_back(std::move(name));
+    if (colon == std::string::npos) break;
+    pos = colon + 1;
+  }
+  if (!hasFrom) return tagError("h", "From must be signed (RFC 6376 §5.4)");
+
+  if (const Tag* i = findTag(*tags, "i")) {
+    sig.identity = stripWhitespace(i->value);
+    size_t at = sig.identity.rfind('@');
+    if (at == std::string::npos) return tagError("i", "identity has no '@'");
+    if (!withinDomain(sig.identity.substr(at + 1), sig.domain))
+      return tagError("i", "identity domain is not d= or a subdomain of it");
+  } else {
+    sig.identity = "@" + sig.domain;
+  }
+
+  if (const Tag* l = findTag(*tags, "l")) {
+    auto n = parseNumber("l", stripWhitespace(l->value), 19);
+    if (!n) return n.error();
+    sig.length = *n;
+  }
+  if (const Tag* q = findTag(*tags, "q")) {
+    sig.query = stripWhitespace(q->value);
+    bool dnsTxt = false;
+    size_t p = 0;
+    while (p <= sig.query.size()) {
+      size_t colon = sig.query.find(':', p);
+      if (colon == std::string::npos) colon = sig.query.size();
+      // "dns/txt" possibly with options after a '/'; compare the method/format pair.
+      if (lower(sig.query.substr(p, colon - p)).starts_with("dns/txt")) dnsTxt = true;
+      p = colon + 1;
+    }
+    if (!dnsTxt) return tagError("q", "no supported query method (dns/txt)");
+  }
+  sig.selector = stripWhitespace(findTag(*tags, "s")->value);
+  if (sig.selector.empty()) return tagError("s", "empty selector");
+
+  if (const Tag* t = findTag(*tags, "t")) {
+    auto n = parseNumber("t", stripWhitespace(t->value), 12);
+    if (!n) return n.error();
+    sig.timestamp = static_cast<int64_t>(*n);
+  }
+  if (const Tag* x = findTag(*tags, "x")) {
+    auto n = parseNumber("x", stripWhitespace(x->value), 12);
+    if (!n) return n.error();
+    sig.expiration = static_cast<int64_t>(*n);
+    if (sig.timestamp && *sig.expiration < *sig.timestamp)
+      return tagError("x", "expiration before the signing time t=");
+  }
+  if (const Tag* z = findTag(*tags, "z")) sig.copiedHeaders = z->value;
+  return sig;
+}
+
+std::string renderSignatureField(const Signature& sig) {
+  Folder f(std::string(kSignatureFieldName) + ":");
+  auto tag = [&](std::string_view name, std::string_view value) {
+    f.add(std::string(name) + "=" + std::string(value) + ";", true);
+  };
+  tag("v", "1");
+  tag("a", algorithmName(sig.algorithm));
+  tag("c", std::string(canonName(sig.canon.header)) + "/" + canonName(sig.canon.body));
+  tag("d", sig.domain);
+  tag("s", sig.selector);
+  if (sig.identity != "@" + sig.domain && !sig.identity.empty()) tag("i", sig.identity);
+  if (sig.length) tag("l", std::to_string(*sig.length));
+  if (sig.timestamp) tag("t", std::to_string(*sig.timestamp));
+  if (sig.expiration) tag("x", std::to_string(*sig.expiration));
+  // h= may fold after any colon (§3.5: FWS around ':').
+  for (size_t i = 0; i < sig.headers.size(); ++i) {
+    std::string piece = (i == 0 ? "h=" : "") + sig.headers[i];
+    piece += i + 1 == sig.headers.size() ? ";" : ":";
+    f.add(piece, i == 0);
+  }
+  f.add("bh=" + base64Encode(sig.bodyHash) + ";", true);
+  // b= goes last and its placement depends only on what precedes it, so the signed form
+  // (empty b=) is exactly the final form with b='s value removed.
+  f.add("b=", true);
+  f.addBreakable(base64Encode(sig.signature));
+  return f.take();
+}
+
+std::string renderSignatureTags(const Signature& sig) {
+  std::vector<std::pair<std::string, std::string>> tags;
+  tags.emplace_back("v", "1");
+  tags.emplace_back("a", algorithmName(sig.algorithm));
+  tags.emplace_back("c",
+                    std::string(canonName(sig.canon.header)) + "/" + canonName(sig.canon.body));
+  tags.emplace_back("d", sig.domain);
+  tags.emplace_back("s", sig.selector);
+  tags.emplace_back("i", sig.identity);
+  tags.emplace_back("q", sig.query);
+  if (sig.length) tags.emplace_back("l", std::to_string(*sig.length));
+  if (sig.timestamp) tags.emplace_back("t", std::to_string(*sig.timestamp));
+  if (sig.expiration) tags.emplace_back("x", std::to_string(*sig.expiration));
+  if (!sig.copiedHeaders.empty()) tags.emplace_back("z", sig.copiedHeaders);
+  std::string h;
+  for (const auto& name : sig.headers) h += (h.empty() ? "" : ":") + name;
+  tags.emplace_back("h", h);
+  tags.emplace_back("bh", base64Encode(sig.bodyHash));
+  tags.emplace_back("b", base64Encode(sig.signature));
+  return renderTagList(tags);
+}
+
+}  // namespace mailroom::dkim
