@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# End-to-end tests of mailroom-sidecar against real peers: the lab's PowerDNS and Postfix MX
+# (hack/lab), the sidecar inside the mr-sender network namespace, mailroomctl as the gRPC client.
+#   sidecar_e2e.sh BUILD_DIR SCENARIO
+# Exit 0 pass, 1 fail, 77 skipped (not root / no lab prerequisites).
+set -euo pipefail
+build=$1
+scenario=$2
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+
+[[ $(id -u) == 0 ]] || { echo "SKIP: needs root for network namespaces"; exit 77; }
+. "$root/hack/lab/env.sh"
+lab_is_up || { echo "FAIL: the lab is not up (the e2e.lab.up fixture should have started it)"; exit 1; }
+
+sidecar=$build/sidecar/mailroom-sidecar
+ctl=$build/tools/mailroomctl/mailroomctl
+work=$(mktemp -d "$MAILROOM_LAB_DIR/e2e-$scenario.XXXXXX")
+sidecar_pid=""
+grpc_port=""
+metrics_port=""
+
+fail() { echo "FAIL: $*"; [[ -f $work/sidecar.log ]] && tail -n 30 "$work/sidecar.log"; exit 1; }
+in_sender() { ip netns exec "$MAILROOM_LAB_NS_SENDER" "$@"; }
+cleanup() {
+  [[ -n $sidecar_pid ]] && kill -9 "$sidecar_pid" 2>/dev/null || true
+  "$root/hack/lab/mx.sh" start >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# write_config TRANSPORT_YAML [EXTRA_TOP_LEVEL_YAML]
+write_config() {
+  cat >"$work/sidecar.yaml" <<YAML
+apiVersion: mailroom.dev/v1alpha1
+kind: SidecarConfig
+listen:
+  grpc: ["127.0.0.1:0"]
+  metrics: 127.0.0.1:0
+spool:
+  directory: $work/spool
+hostname: $MAILROOM_LAB_SENDER_HOST
+dns:
+  resolvers: ["$MAILROOM_LAB_DNS_IP4"]
+  timeout: 2s
+retry:
+  initialBackoff: 1s
+  maxBackoff: 2s
+  queueLifetime: 10m
+transports:
+  - name: t
+    direct:
+$1
+${2:-}
+YAML
+}
+
+start_sidecar() {
+  : >"$work/sidecar.log"
+  in_sender "$sidecar" --config "$work/sidecar.yaml" >>"$work/sidecar.log" 2>&1 &
+  sidecar_pid=$!
+  for _ in $(seq 200); do
+    if grep -q '"msg":"mailroom-sidecar started"' "$work/sidecar.log"; then
+      local line
+      line=$(grep '"msg":"mailroom-sidecar started"' "$work/sidecar.log" | tail -1)
+      grpc_port=$(sed -E 's/.*"grpc":"127\.0\.0\.1:0=([0-9]+)".*/\1/' <<<"$line")
+      metrics_port=$(sed -E 's/.*"metrics":"([0-9]+)".*/\1/' <<<"$line")
+      return 0
+    fi
+    kill -0 "$sidecar_pid" 2>/dev/null || fail "sidecar exited at start"
+    sleep 0.05
+  done
+  fail "sidecar did not start"
+}
+
+send() {  # send TOKEN RCPT [more mailroomctl args]; prints the JSON status after --wait
+  local token=$1 rcpt=$2
+  shift 2
+  in_sender "$ctl" send --server "127.0.0.1:$grpc_port" --from "E2E <e2e@$MAILROOM_LAB_SENDER_DOMAIN>" \
+    --to "$rcpt" --subject "e2e $token" --text "token $token" --output json "$@"
+}
+
+# jq-like assertions on mailroomctl's JSON with python3.
+json_get() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+
+delivered_count() { grep -l "token $1" "$MAILROOM_LAB_MAILDIR"/new/* 2>/dev/null | wc -l; }
+
+ipv4_delivers() {
+  write_config "      addressFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]"
+  start_sidecar
+  local token=v4-$RANDOM$RANDOM out
+  out=$(send "$token" "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "send failed: $out"
+  local r='d["recipients"][0]'
+  [[ $(json_get "$r['state']" <<<"$out") == DELIVERED ]] || fail "not delivered: $out"
+  [[ $(json_get "$r['family']" <<<"$out") == IPV4 ]] || fail "not over IPv4: $out"
+  [[ $(json_get "$r['sourceIp']" <<<"$out") == "$MAILROOM_LAB_SENDER_IP4" ]] || fail "wrong source: $out"
+  [[ $(json_get "$r['lastReply']['code']" <<<"$out") == 250 ]] || fail "no 250: $out"
+  [[ $(delivered_count "$token") == 1 ]] || fail "message not in the Maildir exactly once"
+  # The stored message carries what the sidecar added (Date, Message-ID) and Postfix's trace.
+  local file
+  file=$(grep -l "token $token" "$MAILROOM_LAB_MAILDIR"/new/*)
+  grep -qi '^Message-ID: <.*@mail.example.com>' "$file" || fail "no Message-ID in stored message"
+  grep -qi "^Received: from $MAILROOM_LAB_SENDER_HOST (mail.example.com \[$MAILROOM_LAB_SENDER_IP4\])" "$file" ||
+    fail "Postfix did not record our forward-confirmed EHLO/PTR: $(grep -i ^Received: "$file" | head -2)"
+  echo "ok: delivered over IPv4"
+}
+
+ipv6_rejected_permanently() {
+  write_config "      addressFamily: IPv6
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP6\"]"
+  start_sidecar
+  local token=v6-$RANDOM$RANDOM out
+  out=$(send "$token" "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) && fail "send should report a bounce (exit 1): $out"
+  local r='d["recipients"][0]'
+  [[ $(json_get "$r['state']" <<<"$out") == BOUNCED ]] || fail "not bounced: $out"
+  [[ $(json_get "$r['lastReply']['code']" <<<"$out") == 550 ]] || fail "not Postfix's 550: $out"
+  json_get "$r['lastReply']['text']" <<<"$out" | grep -q "cannot find your reverse hostname" ||
+    fail "Postfix's reply text missing: $out"
+  json_get "$r['summary']" <<<"$out" | grep -q "rejected over IPv6 from $MAILROOM_LAB_SENDER_IP6 (no PTR); the transport allows no other family" ||
+    fail "summary does not explain: $(json_get "$r['summary']" <<<"$out")"
+  [[ $(delivered_count "$token") == 0 ]] || fail "delivered despite the rejection"
+  echo "ok: IPv6-only bounced with Postfix's 550"
+}
+
+any_prefers_ipv6_falls_back() {
+  write_config "      addressFamily: Any
+      preferredFamily: IPv6
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\", \"$MAILROOM_LAB_SENDER_IP6\"]"
+  start_sidecar
+  local token=any-$RANDOM$RANDOM out
+  out=$(send "$token" "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "send failed: $out"
+  local r='d["recipients"][0]'
+  [[ $(json_get "$r['state']" <<<"$out") == DELIVERED ]] || fail "not delivered: $out"
+  [[ $(json_get "$r['family']" <<<"$out") == IPV4 ]] || fail "not over IPv4: $out"
+  [[ $(json_get "$r['attempts']" <<<"$out") == 1 ]] || fail "fallback was not in the same attempt: $out"
+  json_get "$r['summary']" <<<"$out" |
+    grep -q "^rejected over IPv6 from $MAILROOM_LAB_SENDER_IP6 (no PTR); delivered over IPv4" ||
+    fail "summary: $(json_get "$r['summary']" <<<"$out")"
+  [[ $(json_get "$r['history'][0]['outcome']" <<<"$out") == family-fallback ]] || fail "history: $out"
+  [[ $(json_get "$r['history'][0]['reply']['code']" <<<"$out") == 550 ]] || fail "history reply: $out"
+  [[ $(delivered_count "$token") == 1 ]] || fail "message not in the Maildir exactly once"
+  echo "ok: rejected over IPv6, delivered over IPv4 in the same attempt"
+}
+
+receiver_down_then_up() {
+  write_config "      addressFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]"
+  start_sidecar
+  "$root/hack/lab/mx.sh" stop >/dev/null
+  local token=down-$RANDOM$RANDOM out id
+  out=$(send "$token" "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 3s) && fail "should still be pending: $out"
+  [[ $(json_get "d['recipients'][0]['state']" <<<"$out") == DEFERRED ]] || fail "not deferred: $out"
+  id=$(json_get "d['id']" <<<"$out")
+  "$root/hack/lab/mx.sh" start >/dev/null
+  out=$(in_sender "$ctl" status --server "127.0.0.1:$grpc_port" --wait 60s --output json "$id") ||
+    fail "not delivered after the receiver came back: $out"
+  [[ $(json_get "d['recipients'][0]['state']" <<<"$out") == DELIVERED ]] || fail "not delivered: $out"
+  [[ $(delivered_count "$token") == 1 ]] || fail "message not in the Maildir exactly once"
+  echo "ok: deferred while the MX was down, delivered after it returned ($(json_get "d['recipients'][0]['attempts']" <<<"$out") attempts)"
+}
+
+kill9_loses_nothing() {
+  write_config "      addressFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]"
+  start_sidecar
+  local run=k9-$RANDOM$RANDOM acked=$work/acked
+  : >"$acked"
+  # Four concurrent senders; each records the tokens the sidecar acknowledged.
+  for w in 1 2 3 4; do
+    (
+      for i in $(seq 1 400); do
+        token=$run-$w-$i
+        if in_sender "$ctl" send --server "127.0.0.1:$grpc_port" --from "e2e@$MAILROOM_LAB_SENDER_DOMAIN" \
+          --to "user@$MAILROOM_LAB_RCPT_DOMAIN" --subject "k9" --text "token $token." >/dev/null 2>&1; then
+          echo "$token" >>"$acked"
+        fi
+      done
+    ) &
+  done
+  # Kill the sidecar while the senders are mid-stream.
+  for _ in $(seq 200); do [[ $(wc -l <"$acked") -ge 60 ]] && break; sleep 0.05; done
+  kill -9 "$sidecar_pid"
+  wait "$sidecar_pid" 2>/dev/null || true
+  local at_kill
+  at_kill=$(wc -l <"$acked")
+  sleep 0.5
+  start_sidecar  # same spool: resumes the queue
+  wait %1 %2 %3 %4 2>/dev/null || true
+  wait
+  local total
+  total=$(sort -u "$acked" | wc -l)
+  [[ $total -gt $at_kill ]] || fail "no sends acknowledged after the restart"
+  # Every acknowledged message must arrive (exactly once, or at most twice if it was in flight).
+  local missing=0 dup=0 n
+  for _ in $(seq 600); do
+    missing=0
+    while read -r token; do
+      [[ $(grep -l "token $token\." "$MAILROOM_LAB_MAILDIR"/new/* 2>/dev/null | wc -l) -ge 1 ]] || missing=$((missing + 1))
+    done <"$acked"
+    [[ $missing == 0 ]] && break
+    sleep 0.2
+  done
+  [[ $missing == 0 ]] || fail "$missing of $total acknowledged messages never arrived"
+  while read -r token; do
+    n=$(grep -l "token $token\." "$MAILROOM_LAB_MAILDIR"/new/* | wc -l)
+    [[ $n -gt 1 ]] && dup=$((dup + n - 1))
+  done <"$acked"
+  # Duplicates come only from deliveries in flight at the kill: at most delivery.concurrency.
+  [[ $dup -le 20 ]] || fail "$dup duplicate deliveries (more than could have been in flight)"
+  echo "ok: $total acknowledged ($at_kill before kill -9), all delivered, $dup duplicates"
+}
+
+invalid_input_queues_nothing() {
+  write_config "      addressFamily: IPv4"
+  start_sidecar
+  local out
+  out=$(in_sender "$ctl" send --server "127.0.0.1:$grpc_port" --from "e2e@$MAILROOM_LAB_SENDER_DOMAIN" \
+    --to "not an address" --subject x --text y 2>&1) && fail "accepted an invalid address"
+  grep -q "INVALID_ARGUMENT" <<<"$out" || fail "not INVALID_ARGUMENT: $out"
+  grep -q "to\[0\]" <<<"$out" || fail "error does not name the field: $out"
+  out=$(in_sender "$ctl" send --server "127.0.0.1:$grpc_port" --from "e2e@$MAILROOM_LAB_SENDER_DOMAIN" \
+    --to "user@$MAILROOM_LAB_RCPT_DOMAIN" --subject $'hi\r\nBcc: victim@example.org' --text y 2>&1) &&
+    fail "accepted a header injection"
+  grep -q "INVALID_ARGUMENT" <<<"$out" || fail "not INVALID_ARGUMENT: $out"
+  local queued
+  queued=$(in_sender curl -fsS "http://127.0.0.1:$metrics_port/metrics" | awk '/^mailroom_accepted_total /{print $2}')
+  [[ -z $queued || $queued == 0 ]] || fail "something was queued: mailroom_accepted_total=$queued"
+  echo "ok: invalid input refused with INVALID_ARGUMENT naming the field, nothing queued"
+}
+
+idempotency_key_dedupes() {
+  write_config "      addressFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]"
+  start_sidecar
+  local token=idem-$RANDOM$RANDOM a b
+  a=$(send "$token" "user@$MAILROOM_LAB_RCPT_DOMAIN" --idempotency-key "$token") || fail "first send"
+  b=$(send "$token" "user@$MAILROOM_LAB_RCPT_DOMAIN" --idempotency-key "$token" --wait 30s) || fail "second send: $b"
+  [[ $(json_get "d['id']" <<<"$a") == $(json_get "d['id']" <<<"$b") ]] || fail "different ids: $a / $b"
+  [[ $(delivered_count "$token") == 1 ]] || fail "delivered $(delivered_count "$token") times"
+  echo "ok: a retried Send with the same key queued nothing new"
+}
+
+mx_edge_cases() {
+  write_config "      addressFamily: Any
+      preferredFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\", \"$MAILROOM_LAB_SENDER_IP6\"]"
+  start_sidecar
+  local out
+  out=$(send nullmx-$RANDOM "user@$MAILROOM_LAB_NULLMX_DOMAIN" --wait 30s) && fail "null MX delivered: $out"
+  [[ $(json_get "d['recipients'][0]['state']" <<<"$out") == BOUNCED ]] || fail "null MX not bounced: $out"
+  json_get "d['recipients'][0]['summary']" <<<"$out" | grep -q "null MX" || fail "null MX summary: $out"
+  local token=nomx-$RANDOM$RANDOM
+  out=$(send "$token" "user@$MAILROOM_LAB_NOMX_DOMAIN" --wait 30s) || fail "implicit MX not delivered: $out"
+  [[ $(json_get "d['recipients'][0]['mxHost']" <<<"$out") == "$MAILROOM_LAB_NOMX_DOMAIN" ]] || fail "not the implicit MX: $out"
+  out=$(send nx-$RANDOM "user@nonexistent.$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) && fail "NXDOMAIN delivered: $out"
+  json_get "d['recipients'][0]['summary']" <<<"$out" | grep -q "does not exist" || fail "NXDOMAIN summary: $out"
+  echo "ok: null MX bounced, implicit MX delivered, NXDOMAIN bounced"
+}
+
+ipv6_only_to_v4_only_domain() {
+  write_config "      addressFamily: IPv6
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP6\"]"
+  start_sidecar
+  local out
+  out=$(send v4o-$RANDOM "user@$MAILROOM_LAB_V4ONLY_DOMAIN" --wait 30s) && fail "delivered: $out"
+  [[ $(json_get "d['recipients'][0]['state']" <<<"$out") == BOUNCED ]] || fail "not bounced: $out"
+  json_get "d['recipients'][0]['summary']" <<<"$out" | grep -q "has no IPv6 address" || fail "summary: $out"
+  echo "ok: an IPv6-only transport bounces a domain whose MX has no AAAA, saying so"
+}
+
+"$scenario"
