@@ -25,6 +25,15 @@
 namespace mailroom::dkim {
 
 struct SigningKeyConfig {
+  SigningKeyConfig() = default;
+  SigningKeyConfig(std::string domain, std::string selector, Algorithm algorithm,
+                   std::shared_ptr<Signer> signer, Canonicalization canon = {})
+      : domain(std::move(domain)),
+        selector(std::move(selector)),
+        algorithm(algorithm),
+        signer(std::move(signer)),
+        canon(canon) {}
+
   std::string domain;    // d=, e.g. "example.com"
   std::string selector;  // s=, e.g. "mr2026a"
   Algorithm algorithm = Algorithm::kRsaSha256;

@@ -89,8 +89,9 @@ TEST_P(Manifest, VerifiesAsExpected) {
   if (row.expected == "pass") {
     EXPECT_EQ(v.status, Status::kPass) << path << ": " << statusName(v.status) << " ("
                                        << reasonName(v.reason) << ": " << v.detail << ")";
-    if (row.algorithm == "rsa-sha256" && v.keyBits < 2048)
+    if (row.algorithm == "rsa-sha256" && v.keyBits < 2048) {
       EXPECT_FALSE(v.warnings.empty()) << "weak RSA key must be flagged";
+    }
   } else {
     EXPECT_NE(v.status, Status::kPass) << path;
     auto it = expectedFailures().find(row.file);

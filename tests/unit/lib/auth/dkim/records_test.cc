@@ -242,7 +242,9 @@ TEST(Keys, GeneratedKeysSignAndVerify) {
   for (Algorithm a : {Algorithm::kRsaSha256, Algorithm::kEd25519Sha256}) {
     auto key = PrivateKey::generate(a);
     ASSERT_TRUE(key.ok()) << key.error().message;
-    if (a == Algorithm::kRsaSha256) EXPECT_EQ(key->bits(), 2048);
+    if (a == Algorithm::kRsaSha256) {
+      EXPECT_EQ(key->bits(), 2048);
+    }
     // The PEM written for a Secret loads back as the same key.
     auto reloaded = PrivateKey::fromPem(key->toPem());
     ASSERT_TRUE(reloaded.ok());

@@ -345,7 +345,9 @@ TEST(Verify, WeakRsaKeysWarnTinyOnesFail) {
     auto v = runTask(verifyMessage(r, s, VerifyOptions{kNow}));
     EXPECT_EQ(v.at(0).status, status) << file << ": " << v[0].detail;
     EXPECT_EQ(!v[0].warnings.empty(), warn) << file;
-    if (status == Status::kPermError) EXPECT_EQ(v[0].reason, Reason::kKeyTooSmall);
+    if (status == Status::kPermError) {
+      EXPECT_EQ(v[0].reason, Reason::kKeyTooSmall);
+    }
   }
 }
 
