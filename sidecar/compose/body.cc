@@ -116,7 +116,8 @@ Part multipart(std::string_view subtype, const std::vector<Part>& children,
   // RFC 2046 §5.1.1: the boundary must not occur in any encapsulated part. A 128-bit random
   // value practically never does, but checking makes it a guarantee, not a probability.
   while (true) {
-    boundary = "=_mr_" + hex64(random()) + hex64(random());
+    uint64_t hi = random(), lo = random();
+    boundary = "=_mr_" + hex64(hi) + hex64(lo);
     bool clash = false;
     for (const auto& r : rendered)
       if (r.find(boundary) != std::string::npos) clash = true;

@@ -96,8 +96,9 @@ Result<std::string> messageIdFor(const Options& o, const std::function<uint64_t(
   auto host = normalizeDomain(o.hostname);
   if (!host.ok()) return invalid("options.hostname", host.error().message);
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(random()),
-                static_cast<unsigned long long>(random()));
+  uint64_t hi = random(), lo = random();  // two statements: argument order is unspecified
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(hi),
+                static_cast<unsigned long long>(lo));
   return "<" + std::string(buf) + "@" + *host + ">";
 }
 

@@ -253,6 +253,10 @@ std::string encodeWords(std::string_view utf8, size_t usedOnFirstLine) {
   size_t used = usedOnFirstLine;
   size_t i = 0;
   while (i < utf8.size()) {
+    if (!out.empty()) {  // every word after the first starts a new folded line
+      out += "\r\n ";
+      used = 1;
+    }
     // Room for this word on the current line; at least enough for one 4-byte character.
     size_t room = kMaxLine > used ? kMaxLine - used : 0;
     size_t limit = std::max<size_t>(std::min(kMaxWord, room), 12 + 12);
@@ -263,10 +267,6 @@ std::string encodeWords(std::string_view utf8, size_t usedOnFirstLine) {
       size_t len = 12 + (useQ ? qLength(chunk) : bLength(chunk.size()));
       if (len > limit && end > i) break;
       end = next;
-    }
-    if (!out.empty()) {
-      out += "\r\n ";
-      used = 1;
     }
     std::string word = encodeWord(utf8.substr(i, end - i), useQ);
     out += word;
