@@ -15,6 +15,7 @@ exec 9>"$MAILROOM_LAB_LOCK"
 flock -w 120 9 || lab_die "another hack/lab script holds $MAILROOM_LAB_LOCK"
 
 lab_mx_stop
+lab_milters_stop
 lab_pdns_stop
 
 for ns in "$MAILROOM_LAB_NS_SENDER" "$MAILROOM_LAB_NS_DNS" "$MAILROOM_LAB_NS_MX" \
@@ -27,6 +28,7 @@ for ns in "$MAILROOM_LAB_NS_SENDER" "$MAILROOM_LAB_NS_DNS" "$MAILROOM_LAB_NS_MX"
   fi
   rm -rf "/etc/netns/$ns"
 done
+rmdir /etc/netns 2>/dev/null || true # only if no one else keeps a namespace config there
 
 if ((purge)); then
   rm -rf "$MAILROOM_LAB_DIR"

@@ -61,6 +61,16 @@ MAILROOM_LAB_MAILDIR=$MAILROOM_LAB_MX_DIR/mail/Maildir
 MAILROOM_LAB_MAILLOG=$MAILROOM_LAB_MX_DIR/maillog
 MAILROOM_LAB_MX_TLS_CERT=$MAILROOM_LAB_MX_DIR/tls/cert.pem
 MAILROOM_LAB_MX_TLS_KEY=$MAILROOM_LAB_MX_DIR/tls/key.pem
+# Verifying milters on mr-mx (they add Authentication-Results to every stored message).
+MAILROOM_LAB_MILTER_DIR=$MAILROOM_LAB_MX_DIR/milter
+MAILROOM_LAB_OPENDKIM_PIDFILE=$MAILROOM_LAB_MILTER_DIR/opendkim.pid
+MAILROOM_LAB_OPENDMARC_PIDFILE=$MAILROOM_LAB_MILTER_DIR/opendmarc.pid
+MAILROOM_LAB_AUTHSERV_ID=$MAILROOM_LAB_MX_HOST
+# A DKIM key for example.com made at lab start and published as lab._domainkey.example.com, so
+# tests can sign mail that verifies (dkimsign --... or any signer taking a PEM key).
+MAILROOM_LAB_DKIM_SELECTOR=lab
+MAILROOM_LAB_DKIM_DIR=$MAILROOM_LAB_DIR/dkim
+MAILROOM_LAB_DKIM_KEY=$MAILROOM_LAB_DKIM_DIR/lab.private
 
 # Every variable above, for env.sh.
 lab_vars() { compgen -v MAILROOM_LAB_; }
@@ -195,7 +205,9 @@ lab_is_up() {
   lab_ns_exists "$MAILROOM_LAB_NS_BRIDGE" && lab_ns_exists "$MAILROOM_LAB_NS_SENDER" &&
     lab_ns_exists "$MAILROOM_LAB_NS_DNS" && lab_ns_exists "$MAILROOM_LAB_NS_MX" &&
     lab_pid_alive "$MAILROOM_LAB_PDNS_PIDFILE" pdns_server &&
-    lab_pid_alive "$MAILROOM_LAB_MX_PIDFILE" master
+    lab_pid_alive "$MAILROOM_LAB_MX_PIDFILE" master &&
+    lab_pid_alive "$MAILROOM_LAB_OPENDKIM_PIDFILE" opendkim &&
+    lab_pid_alive "$MAILROOM_LAB_OPENDMARC_PIDFILE" opendmarc
 }
 
 MAILROOM_LAB_PDNS_API_KEY=$(cat "$MAILROOM_LAB_PDNS_API_KEY_FILE" 2>/dev/null || true)

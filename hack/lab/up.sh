@@ -8,7 +8,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/services.sh"
 
 lab_require_root
-lab_require_cmds ip setsid flock ss curl openssl sqlite3 pdns_server pdnsutil postfix postconf
+lab_require_cmds ip setsid flock ss curl openssl sqlite3 pdns_server pdnsutil postfix postconf \
+  opendkim opendkim-genkey opendmarc
 ls /usr/lib/*/pdns/libgsqlite3backend.so >/dev/null 2>&1 ||
   lab_die "missing the PowerDNS sqlite3 backend (pdns-backend-sqlite3): run hack/install-deps.sh"
 id postfix >/dev/null 2>&1 || lab_die "missing the postfix user: run hack/install-deps.sh"
@@ -20,7 +21,7 @@ flock -w 120 9 || lab_die "another hack/lab script holds $MAILROOM_LAB_LOCK"
 # A lab coming up from nothing starts from clean state: no mail, queue or log of an earlier run
 # (down.sh keeps them for post-mortems). A lab that is partly up keeps everything.
 if ! lab_ns_exists "$MAILROOM_LAB_NS_MX" && ! lab_ns_exists "$MAILROOM_LAB_NS_DNS"; then
-  rm -rf "$MAILROOM_LAB_MX_DIR" "$MAILROOM_LAB_PDNS_DIR"
+  rm -rf "$MAILROOM_LAB_MX_DIR" "$MAILROOM_LAB_PDNS_DIR" "$MAILROOM_LAB_DKIM_DIR"
 fi
 mkdir -p "$MAILROOM_LAB_DIR"
 chmod 755 "$MAILROOM_LAB_DIR" # Postfix (as user postfix/nobody) must traverse it

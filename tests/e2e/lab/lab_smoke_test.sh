@@ -19,7 +19,7 @@ skip() {
   exit 77
 }
 [[ $(id -u) == 0 ]] || skip "needs root for network namespaces"
-for c in ip dig swaks pdns_server postfix; do
+for c in ip dig swaks pdns_server postfix opendkim opendmarc dkimsign; do
   command -v "$c" >/dev/null 2>&1 || skip "missing $c: run hack/install-deps.sh"
 done
 
@@ -116,6 +116,83 @@ if grep "reject: RCPT from unknown\[$MAILROOM_LAB_SENDER_IP6\]: 550" "$MAILROOM_
 else
   fail "no reject for $MAILROOM_LAB_SENDER_IP6 in $MAILROOM_LAB_MAILLOG"
 fi
+
+# --- verifying milters: Authentication-Results in the stored message --------------------------
+# deliver_and_find FROM-IP MAIL-FROM FILE TOKEN : sends FILE as is, prints the stored file's path.
+deliver_and_find() {
+  local out f="" i
+  out=$(in_sender swaks --server "$MAILROOM_LAB_MX_IP4" --local-interface "$1" \
+    --ehlo "$MAILROOM_LAB_SENDER_HOST" --from "$2" --to "user@$MAILROOM_LAB_RCPT_DOMAIN" \
+    --data "$3" 2>&1) || true
+  grep -q '^<-  250 2.0.0 Ok: queued' <<<"$out" || {
+    echo "not accepted: $out" >&2
+    return 1
+  }
+  for ((i = 0; i < 100; i++)); do
+    f=$(grep -l -- "Subject: $4" "$MAILROOM_LAB_MAILDIR"/new/* 2>/dev/null | head -1 || true)
+    [[ -z $f ]] || break
+    sleep 0.1
+  done
+  [[ -n $f ]] && echo "$f"
+}
+# ar FILE METHOD : the METHOD=result our receiver (authserv-id mx.example.net) wrote.
+ar() {
+  sed -n '/^$/q;p' "$1" | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n[ \t]\+/ /g' |
+    grep "^Authentication-Results: $MAILROOM_LAB_AUTHSERV_ID;" | grep -o "$2=[a-z]*" | head -1
+}
+work=$(mktemp -d)
+trap 'rm -rf "$work"; cleanup' EXIT
+message() { # TOKEN FROM-ADDRESS
+  printf 'From: Smoke <%s>\r\nTo: user@%s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@lab>\r\n\r\nbody %s\r\n' \
+    "$2" "$MAILROOM_LAB_RCPT_DOMAIN" "$1" "$(date -R)" "$1" "$1"
+}
+sign() { dkimsign "$MAILROOM_LAB_DKIM_SELECTOR" "$MAILROOM_LAB_SENDER_DOMAIN" "$MAILROOM_LAB_DKIM_KEY"; }
+from="smoke@$MAILROOM_LAB_SENDER_DOMAIN"
+
+t="$token-signed"
+message "$t" "$from" | sign >"$work/signed.eml"
+if f=$(deliver_and_find "$MAILROOM_LAB_SENDER_IP4" "$from" "$work/signed.eml" "$t"); then
+  expect "signed from .10: dkim" dkim=pass "$(ar "$f" dkim)"
+  expect "signed from .10: spf" spf=pass "$(ar "$f" spf)"
+  expect "signed from .10: dmarc" dmarc=pass "$(ar "$f" dmarc)"
+else
+  fail "signed message not delivered"
+fi
+
+t="$token-tampered"
+message "$t" "$from" | sign | sed 's/^body /BODY /' >"$work/tampered.eml"
+if f=$(deliver_and_find "$MAILROOM_LAB_SENDER_IP4" "$from" "$work/tampered.eml" "$t"); then
+  expect "tampered body: dkim" dkim=fail "$(ar "$f" dkim)"
+  expect "tampered body, SPF aligned: dmarc" dmarc=pass "$(ar "$f" dmarc)"
+else
+  fail "tampered message not delivered"
+fi
+
+# Unsigned, envelope sender in a domain without SPF: nothing aligned with From: example.com.
+t="$token-unaligned"
+message "$t" "$from" >"$work/unaligned.eml"
+if f=$(deliver_and_find "$MAILROOM_LAB_SENDER_IP4" "bounce@$MAILROOM_LAB_RCPT_DOMAIN" "$work/unaligned.eml" "$t"); then
+  expect "unsigned, foreign envelope: dkim" dkim=none "$(ar "$f" dkim)"
+  expect "unsigned, foreign envelope: spf" spf=none "$(ar "$f" spf)"
+  expect "unsigned, foreign envelope: dmarc" dmarc=fail "$(ar "$f" dmarc)"
+else
+  fail "unaligned message not delivered"
+fi
+
+# SPF fail: give 198.51.100.11 a PTR through the API (so Postfix lets it in), send as example.com
+# whose SPF authorizes only .10, then remove the PTR again.
+ptr11=$(lab_ptr4 "$MAILROOM_LAB_SENDER2_IP4")
+"$lab/dns-record.sh" replace "$MAILROOM_LAB_ZONE_REV4" "$ptr11" PTR 60 other.example.org. >/dev/null
+t="$token-spffail"
+message "$t" "$from" >"$work/spffail.eml"
+if f=$(deliver_and_find "$MAILROOM_LAB_SENDER2_IP4" "$from" "$work/spffail.eml" "$t"); then
+  expect "from .11 (not in SPF): spf" spf=fail "$(ar "$f" spf)"
+  expect "from .11 (not in SPF): dmarc" dmarc=fail "$(ar "$f" dmarc)"
+else
+  fail "message from .11 with PTR not delivered"
+fi
+"$lab/dns-record.sh" delete "$MAILROOM_LAB_ZONE_REV4" "$ptr11" PTR >/dev/null
+expect "PTR for .11 removed again" NXDOMAIN "$(rcode -x "$MAILROOM_LAB_SENDER2_IP4")"
 
 # --- nothing of the lab in the root namespace ---------------------------------------------------
 leaks=$(ss -ltnuH | awk '{print $5}' | grep -E '198\.51\.100\.|2001:db8' || true)
