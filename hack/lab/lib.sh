@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables are the interface for scripts that source this file
 # Mailroom lab: shared names, addresses and helpers for hack/lab/*.sh and the e2e tests.
 #
 # Source it (`. hack/lab/lib.sh`); it defines variables and functions only and does not change

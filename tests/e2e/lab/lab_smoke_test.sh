@@ -83,6 +83,13 @@ expect "API-added TXT" '"smoke"' "$(q TXT "smoke.$MAILROOM_LAB_SENDER_DOMAIN")"
 "$lab/dns-record.sh" delete "$MAILROOM_LAB_SENDER_DOMAIN" "smoke.$MAILROOM_LAB_SENDER_DOMAIN" TXT >/dev/null
 expect "API-deleted TXT" "" "$(q TXT "smoke.$MAILROOM_LAB_SENDER_DOMAIN")"
 
+# --- the receiver's EHLO offers what the sidecar relies on --------------------------------------
+ehlo=$(in_sender swaks --server "$MAILROOM_LAB_MX_IP4" --local-interface "$MAILROOM_LAB_SENDER_IP4" \
+  --ehlo "$MAILROOM_LAB_SENDER_HOST" --quit-after EHLO 2>&1) || true
+for cap in STARTTLS SMTPUTF8 "SIZE 52428800" 8BITMIME; do
+  if grep -q "^<-  250[- ]$cap\$" <<<"$ehlo"; then pass "EHLO offers $cap"; else fail "EHLO lacks $cap: $ehlo"; fi
+done
+
 # --- SMTP over IPv4: accepted and stored in the Maildir -----------------------------------------
 token="smoke-$$-$(date +%s%N)"
 out=$(in_sender swaks --server "$MAILROOM_LAB_MX_IP4" --local-interface "$MAILROOM_LAB_SENDER_IP4" \
