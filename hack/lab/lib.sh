@@ -201,6 +201,29 @@ lab_rrset_get() {
   lab_pdns_api GET "/zones/$zone?rrsets=true&rrset_name=$name&rrset_type=$type"
 }
 
+# lab_find_mail PATTERN [SECONDS] : path of the first stored message (Maildir/new) containing
+# PATTERN (grep -F), waiting up to SECONDS (default 10) for delivery, which follows the 250.
+lab_find_mail() {
+  local pattern=$1 secs=${2:-10} f i
+  for ((i = 0; i < secs * 10; i++)); do
+    f=$(grep -rlF -- "$pattern" "$MAILROOM_LAB_MAILDIR/new" 2>/dev/null | head -1 || true)
+    if [[ -n $f ]]; then
+      echo "$f"
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# lab_auth_result FILE METHOD : "METHOD=result" from the Authentication-Results our receiver
+# (authserv-id mx.example.net) added to FILE, e.g. `lab_auth_result "$f" dkim` -> dkim=pass.
+# Only the header section counts, folded lines are unfolded first.
+lab_auth_result() {
+  sed -n '/^\r\?$/q;p' "$1" | sed -e ':a' -e 'N' -e '$!ba' -e 's/\r\?\n[ \t]\+/ /g' |
+    grep "^Authentication-Results: $MAILROOM_LAB_AUTHSERV_ID;" | grep -o "\b$2=[a-z]*" | head -1
+}
+
 # True when every lab server is running.
 lab_is_up() {
   lab_ns_exists "$MAILROOM_LAB_NS_BRIDGE" && lab_ns_exists "$MAILROOM_LAB_NS_SENDER" &&

@@ -23,8 +23,16 @@ flock -w 120 9 || lab_die "another hack/lab script holds $MAILROOM_LAB_LOCK"
 if ! lab_ns_exists "$MAILROOM_LAB_NS_MX" && ! lab_ns_exists "$MAILROOM_LAB_NS_DNS"; then
   rm -rf "$MAILROOM_LAB_MX_DIR" "$MAILROOM_LAB_PDNS_DIR" "$MAILROOM_LAB_DKIM_DIR"
 fi
+[[ $MAILROOM_LAB_DIR == /* ]] || lab_die "MAILROOM_LAB_DIR must be an absolute path: $MAILROOM_LAB_DIR"
 mkdir -p "$MAILROOM_LAB_DIR"
-chmod 755 "$MAILROOM_LAB_DIR" # Postfix (as user postfix/nobody) must traverse it
+chmod 755 "$MAILROOM_LAB_DIR"
+# Postfix's daemons run as postfix and deliver as nobody: every parent must be searchable.
+d=$MAILROOM_LAB_DIR
+while [[ $d != / ]]; do
+  d=$(dirname "$d")
+  [[ $(stat -c %A "$d") == *[xt] ]] ||
+    lab_die "$d is not searchable by others; Postfix cannot reach $MAILROOM_LAB_DIR (choose another MAILROOM_LAB_DIR)"
+done
 
 # --- network -----------------------------------------------------------------------------------
 ensure_ns() {

@@ -100,14 +100,8 @@ if grep -q '^<~  250 2.0.0 Ok: queued' <<<"$out"; then
 else
   fail "IPv4 message not accepted: $out"
 fi
-# Delivery to the Maildir happens after the 250; poll for the file with a deadline.
-found=""
-for ((i = 0; i < 100; i++)); do
-  found=$(grep -rl -- "Subject: $token" "$MAILROOM_LAB_MAILDIR/new" 2>/dev/null | head -1 || true)
-  [[ -z $found ]] || break
-  sleep 0.1
-done
-if [[ -n $found ]]; then pass "IPv4 message stored in $found"; else fail "IPv4 message not in $MAILROOM_LAB_MAILDIR/new; see $MAILROOM_LAB_MAILLOG"; fi
+# Delivery to the Maildir happens after the 250; lab_find_mail polls with a deadline.
+if found=$(lab_find_mail "Subject: $token"); then pass "IPv4 message stored in $found"; else fail "IPv4 message not in $MAILROOM_LAB_MAILDIR/new; see $MAILROOM_LAB_MAILLOG"; fi
 
 # --- SMTP over IPv6 from the address without PTR: permanent 550 ---------------------------------
 out=$(in_sender swaks -6 --server "$MAILROOM_LAB_MX_IP6" --local-interface "$MAILROOM_LAB_SENDER_IP6" \
@@ -127,7 +121,7 @@ fi
 # --- verifying milters: Authentication-Results in the stored message --------------------------
 # deliver_and_find FROM-IP MAIL-FROM FILE TOKEN : sends FILE as is, prints the stored file's path.
 deliver_and_find() {
-  local out f="" i
+  local out
   out=$(in_sender swaks --server "$MAILROOM_LAB_MX_IP4" --local-interface "$1" \
     --ehlo "$MAILROOM_LAB_SENDER_HOST" --from "$2" --to "user@$MAILROOM_LAB_RCPT_DOMAIN" \
     --data "$3" 2>&1) || true
@@ -135,18 +129,9 @@ deliver_and_find() {
     echo "not accepted: $out" >&2
     return 1
   }
-  for ((i = 0; i < 100; i++)); do
-    f=$(grep -l -- "Subject: $4" "$MAILROOM_LAB_MAILDIR"/new/* 2>/dev/null | head -1 || true)
-    [[ -z $f ]] || break
-    sleep 0.1
-  done
-  [[ -n $f ]] && echo "$f"
+  lab_find_mail "Subject: $4"
 }
-# ar FILE METHOD : the METHOD=result our receiver (authserv-id mx.example.net) wrote.
-ar() {
-  sed -n '/^$/q;p' "$1" | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n[ \t]\+/ /g' |
-    grep "^Authentication-Results: $MAILROOM_LAB_AUTHSERV_ID;" | grep -o "$2=[a-z]*" | head -1
-}
+ar() { lab_auth_result "$@"; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"; cleanup' EXIT
 message() { # TOKEN FROM-ADDRESS
