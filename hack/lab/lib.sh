@@ -62,6 +62,14 @@ MAILROOM_LAB_MAILDIR=$MAILROOM_LAB_MX_DIR/mail/Maildir
 MAILROOM_LAB_MAILLOG=$MAILROOM_LAB_MX_DIR/maillog
 MAILROOM_LAB_MX_TLS_CERT=$MAILROOM_LAB_MX_DIR/tls/cert.pem
 MAILROOM_LAB_MX_TLS_KEY=$MAILROOM_LAB_MX_DIR/tls/key.pem
+# The same Postfix as an authenticated relay (the sidecar's "relay" transport): submission on
+# 587 (STARTTLS required) and implicit TLS on 465, SASL PLAIN/LOGIN against a sasldb. Mail it
+# relays, for any domain, lands in the same Maildir.
+MAILROOM_LAB_RELAY_HOST=relay.example.net
+MAILROOM_LAB_RELAY_SUBMISSION_PORT=587
+MAILROOM_LAB_RELAY_SMTPS_PORT=465
+MAILROOM_LAB_RELAY_USER=sidecar@example.com
+MAILROOM_LAB_RELAY_PASSWORD_FILE=$MAILROOM_LAB_MX_DIR/relay-password
 # Verifying milters on mr-mx (they add Authentication-Results to every stored message).
 MAILROOM_LAB_MILTER_DIR=$MAILROOM_LAB_MX_DIR/milter
 MAILROOM_LAB_OPENDKIM_PIDFILE=$MAILROOM_LAB_MILTER_DIR/opendkim.pid
@@ -235,6 +243,7 @@ lab_is_up() {
 }
 
 MAILROOM_LAB_PDNS_API_KEY=$(cat "$MAILROOM_LAB_PDNS_API_KEY_FILE" 2>/dev/null || true)
+MAILROOM_LAB_RELAY_PASSWORD=$(cat "$MAILROOM_LAB_RELAY_PASSWORD_FILE" 2>/dev/null || true)
 
 # lab_ptr4 IP / lab_ptr6 IP : the reverse-lookup names (RFC 1035 3.5, RFC 3596 2.5), for tests
 # that craft PTR or DNSBL records.

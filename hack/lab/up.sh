@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 lab_require_root
 lab_require_cmds ip setsid flock ss curl openssl sqlite3 pdns_server pdnsutil postfix postconf \
-  opendkim opendkim-genkey opendmarc
+  opendkim opendkim-genkey opendmarc saslpasswd2
 ls /usr/lib/*/pdns/libgsqlite3backend.so >/dev/null 2>&1 ||
   lab_die "missing the PowerDNS sqlite3 backend (pdns-backend-sqlite3): run hack/install-deps.sh"
 id postfix >/dev/null 2>&1 || lab_die "missing the postfix user: run hack/install-deps.sh"

@@ -186,6 +186,31 @@ fi
 "$lab/dns-record.sh" delete "$MAILROOM_LAB_ZONE_REV4" "$ptr11" PTR >/dev/null
 expect "PTR for .11 removed again" NXDOMAIN "$(rcode -x "$MAILROOM_LAB_SENDER2_IP4")"
 
+# --- the relay: 587 STARTTLS + AUTH and 465 implicit TLS + AUTH, any domain into the Maildir -------
+relay() { # PORT TLS-FLAG SUBJECT [swaks args...]
+  local port=$1 tls=$2 subject=$3
+  shift 3
+  in_sender swaks -6 --server "$MAILROOM_LAB_RELAY_HOST" --port "$port" "$tls" \
+    --local-interface "$MAILROOM_LAB_SENDER_IP6" --ehlo "$MAILROOM_LAB_SENDER_HOST" \
+    --from "$from" --to "someone@elsewhere.example.org" --header "Subject: $subject" "$@" 2>&1 || true
+}
+for port in "$MAILROOM_LAB_RELAY_SUBMISSION_PORT:--tls" "$MAILROOM_LAB_RELAY_SMTPS_PORT:--tlsc"; do
+  t="$token-relay-${port%%:*}"
+  out=$(relay "${port%%:*}" "${port#*:}" "$t" --auth PLAIN --auth-user "$MAILROOM_LAB_RELAY_USER" \
+    --auth-password "$MAILROOM_LAB_RELAY_PASSWORD")
+  if grep -q '^<~  235 ' <<<"$out" && grep -q '^<~  250 2.0.0 Ok: queued' <<<"$out" &&
+    lab_find_mail "Subject: $t" >/dev/null; then
+    pass "relay on ${port%%:*} (IPv6 sender, no PTR) authenticates and delivers to a foreign domain"
+  else
+    fail "relay on ${port%%:*}: $out"
+  fi
+done
+out=$(relay "$MAILROOM_LAB_RELAY_SUBMISSION_PORT" --tls "$token-badpw" --auth PLAIN \
+  --auth-user "$MAILROOM_LAB_RELAY_USER" --auth-password "not-the-password")
+if grep -q '^<~\* 535 5.7.8' <<<"$out"; then pass "relay refuses a wrong password (535)"; else fail "wrong password: $out"; fi
+out=$(relay "$MAILROOM_LAB_RELAY_SUBMISSION_PORT" --tls "$token-noauth")
+if grep -q '^<~\* 554 5.7.1 .*Access denied' <<<"$out"; then pass "relay refuses unauthenticated mail (554)"; else fail "no auth: $out"; fi
+
 # --- nothing of the lab in the root namespace ---------------------------------------------------
 leaks=$(ss -ltnuH | awk '{print $5}' | grep -E '198\.51\.100\.|2001:db8' || true)
 expect "no lab listeners in the root namespace" "" "$leaks"
