@@ -38,6 +38,7 @@ started=0
 if ! lab_is_up; then
   "$lab/up.sh"
   started=1
+  . "$lab/lib.sh" # again: a fresh lab has a new API key and relay password
 fi
 cleanup() {
   if ((started)); then "$lab/down.sh" || true; fi
