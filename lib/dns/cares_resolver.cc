@@ -322,7 +322,7 @@ void CaresResolver::onReply(void* arg, int status, int /*timeouts*/, unsigned ch
   q->complete(std::move(reply));
 }
 
-Task<CaresResolver::RawReply> CaresResolver::query(const std::string& name, int type) {
+Task<CaresResolver::RawReply> CaresResolver::query(std::string name, int type) {
   auto initiate = [this](auto handler, std::string qname, int qtype) {
     auto* pending = new PendingQueryImpl<decltype(handler)>(std::move(handler));
     ares_query(channel_, qname.c_str(), kClassIn, qtype, &CaresResolver::onReply,
@@ -330,7 +330,7 @@ Task<CaresResolver::RawReply> CaresResolver::query(const std::string& name, int 
     armTimer();
   };
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(RawReply)>(
-      initiate, asio::use_awaitable, name, type);
+      initiate, asio::use_awaitable, std::move(name), type);
 }
 
 template <class T, class Decode>

@@ -73,7 +73,7 @@ class CaresResolver : public Resolver {
   explicit CaresResolver(asio::any_io_executor executor);
 
   // Sends one query (no search domains) and completes when c-ares calls back.
-  Task<RawReply> query(const std::string& name, int type);
+  Task<RawReply> query(std::string name, int type);
   // Runs the query, chases CNAMEs the server did not follow, and hands a successful answer to
   // decode (which returns the records, or ARES_ENODATA through its status).
   template <class T, class Decode>

@@ -170,6 +170,36 @@ TEST_F(CaresResolverTest, PtrForIpv4AndIpv6) {
   EXPECT_EQ(run(r->ptr(asio::ip::make_address("203.0.113.7"))).status, Status::kNxDomain);
 }
 
+TEST_F(CaresResolverTest, ClasslessReverseDelegationThroughCnameRfc2317) {
+  auto v4 = asio::ip::make_address("198.51.100.70");
+  server_->set(reverseName(v4), wire::kTypePtr,
+               answer({{reverseName(v4), wire::kTypeCname, 300,
+                        dd::cname("70.64/26.100.51.198.in-addr.arpa")},
+                       {"70.64/26.100.51.198.in-addr.arpa", wire::kTypePtr, 300,
+                        dd::ptr("mail.example.com")}}));
+  auto r = makeResolver();
+  auto p = run(r->ptr(v4));
+  ASSERT_EQ(p.status, Status::kOk) << p.detail;
+  EXPECT_EQ(p.records, (std::vector<std::string>{"mail.example.com"}));
+}
+
+TEST_F(CaresResolverTest, UnreachableServerIsTemporary) {
+  // A loopback UDP port that was free a moment ago and has no listener now.
+  uint16_t port = 0;
+  {
+    asio::ip::udp::socket s(io_, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    port = s.local_endpoint().port();
+  }
+  CaresOptions o;
+  o.servers = {"127.0.0.1:" + std::to_string(port)};
+  o.timeout = std::chrono::milliseconds(200);
+  o.tries = 1;
+  auto r = CaresResolver::create(io_.get_executor(), o);
+  ASSERT_TRUE(r.ok());
+  auto a = run((*r)->a("example.com"));
+  EXPECT_TRUE(isTemporary(a.status)) << statusName(a.status) << " " << a.detail;
+}
+
 TEST_F(CaresResolverTest, CnameToAInOneAnswer) {
   server_->set("www.example.com", wire::kTypeA,
                answer({{"www.example.com", wire::kTypeCname, 60, dd::cname("host.example.net")},
@@ -298,7 +328,9 @@ TEST(CaresOptions, ServersCsv) {
         "[2001:db8::1", "2001:db8::1]:53", "198.51.100.53:"}) {
     auto r = serversCsv({bad});
     EXPECT_FALSE(r.ok()) << bad;
-    if (!r.ok()) EXPECT_EQ(r.error().kind, ErrorKind::kInvalidArgument) << bad;
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().kind, ErrorKind::kInvalidArgument) << bad;
+    }
   }
 }
 
