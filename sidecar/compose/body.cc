@@ -46,7 +46,7 @@ std::string hex64(uint64_t v) {
 
 Part textPart(std::string_view text, std::string_view subtype) {
   std::string crlf = mime::normalizeCrlf(text);
-  if (!crlf.empty() && crlf.substr(crlf.size() - 2) != "\r\n") crlf += "\r\n";
+  if (!crlf.empty() && !crlf.ends_with("\r\n")) crlf += "\r\n";
   Part p;
   p.headers = "Content-Type: text/" + std::string(subtype) + "; charset=utf-8\r\n";
   if (sevenBitClean(crlf)) {

@@ -106,9 +106,9 @@ std::string latin1ToUtf8(std::string_view s) {
   return out;
 }
 
-bool hasControl(std::string_view s) {
+bool hasControl(std::string_view s) {  // HTAB is ordinary text in header values
   for (unsigned char c : s)
-    if (c < 0x20 || c == 0x7F) return true;
+    if ((c < 0x20 && c != '\t') || c == 0x7F) return true;
   return false;
 }
 

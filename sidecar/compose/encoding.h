@@ -35,7 +35,8 @@ std::optional<std::string> decodeQuotedPrintable(std::string_view text);
 std::string encodeWords(std::string_view utf8, size_t usedOnFirstLine);
 // Decodes RFC 2047 encoded-words in unstructured text (utf-8, us-ascii and iso-8859-1
 // charsets; others stay encoded). Whitespace between adjacent encoded-words is dropped.
-// Words whose decoding would contain control characters or invalid UTF-8 are left as written.
+// Words whose decoding would contain control characters other than HTAB or invalid UTF-8 are left
+// as written.
 std::string decodeWords(std::string_view text);
 // One encoded-word ("=?charset?Q|B?text?="), decoded; nullopt if it is not one (or as above).
 std::optional<std::string> decodeWord(std::string_view word);

@@ -152,7 +152,8 @@ TEST(HeaderAddress, RenderParsesBackEqual) {
        {"a@example.com", "Alice <alice@example.com>", "\"Doe, John\" <j@example.com>",
         "\"a  b\" <x@example.com>", "Jörg <jörg@bücher.example>", "G: a@x.example, b@y.example;",
         "E:;", "\"=?x?\" <q@example.com>", "\"sp ace\"@example.com",
-        "=?utf-8?q?Caf=C3=A9?= <c@example.com>"}) {
+        "=?utf-8?q?Caf=C3=A9?= <c@example.com>",
+        "Te.J \"p,B\tx\" eTeaüc:;"}) {  // fuzzer: HTAB inside an encoded group name
     auto l = parseAddressList(text);
     ASSERT_TRUE(l.ok()) << text << ": " << l.error().message;
     for (bool encode : {false, true}) {

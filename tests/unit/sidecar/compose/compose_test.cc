@@ -171,6 +171,14 @@ TEST(ComposeStructured, InlineWithoutHtmlBecomesAnOrdinaryPart) {
   EXPECT_EQ(e->children[1].contentType, "application/octet-stream");
 }
 
+TEST(ComposeStructured, OneCharacterTextGetsAFinalLineBreak) {  // found by the fuzzer
+  auto s = basic();
+  s.text = "b";
+  auto e = walk(mustCompose(s).message);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->msg.body, "b\r\n");
+}
+
 TEST(ComposeStructured, AttachmentsOnly) {
   auto s = basic();
   s.text.clear();
@@ -451,7 +459,9 @@ TEST(ComposeRaw, DerivesEnvelopeStripsBccAddsDateAndMessageId) {
   EXPECT_EQ(m->body, "body line\r\n");
   EXPECT_EQ(c->message.find('\n'), c->message.find("\r\n") + 1);  // CRLF everywhere
   for (size_t i = 0; i < c->message.size(); ++i)
-    if (c->message[i] == '\n') ASSERT_EQ(c->message[i - 1], '\r');
+    if (c->message[i] == '\n') {
+      ASSERT_EQ(c->message[i - 1], '\r');
+    }
   EXPECT_FALSE(c->eightBit);
   EXPECT_FALSE(c->needsSmtpUtf8);
 }

@@ -66,7 +66,9 @@ TEST(QuotedPrintable, SoftBreaksKeepLinesAt76AndNeverSplitEscapes) {
   for (const auto& l : lines(enc)) {
     EXPECT_LE(l.size(), 76u) << l;
     size_t eq = l.rfind('=');
-    if (eq != std::string::npos) EXPECT_TRUE(eq + 3 <= l.size() || eq + 1 == l.size()) << l;
+    if (eq != std::string::npos) {
+      EXPECT_TRUE(eq + 3 <= l.size() || eq + 1 == l.size()) << l;
+    }
   }
   auto dec = decodeQuotedPrintable(enc);
   ASSERT_TRUE(dec.has_value());
