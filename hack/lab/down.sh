@@ -14,9 +14,9 @@ lab_require_root
 exec 9>"$MAILROOM_LAB_LOCK"
 flock -w 120 9 || lab_die "another hack/lab script holds $MAILROOM_LAB_LOCK"
 
-lab_mx_stop
-lab_milters_stop
-lab_pdns_stop
+lab_mx_stop # first, so no message is between Postfix and a milter
+lab_stop_pids "$MAILROOM_LAB_OPENDMARC_PIDFILE" opendmarc "$MAILROOM_LAB_OPENDKIM_PIDFILE" opendkim \
+  "$MAILROOM_LAB_PDNS_PIDFILE" pdns_server
 
 for ns in "$MAILROOM_LAB_NS_SENDER" "$MAILROOM_LAB_NS_DNS" "$MAILROOM_LAB_NS_MX" \
   "$MAILROOM_LAB_NS_BRIDGE"; do

@@ -122,24 +122,36 @@ lab_pid_alive() {
   [[ $(</proc/"$pid"/comm) == "$comm" ]]
 }
 
-# lab_stop_pid PIDFILE COMM : SIGTERM, wait up to 10 s for exit, then SIGKILL. By pid only.
-lab_stop_pid() {
-  local pidfile=$1 comm=$2 pid i
-  if lab_pid_alive "$pidfile" "$comm"; then
-    pid=$(tr -dc '0-9' <"$pidfile")
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-      [[ -e /proc/$pid ]] || break
-      # The process is ours and not a child of this shell, so poll /proc for its exit.
-      sleep 0.1
-    done
-    if [[ -e /proc/$pid ]]; then
-      lab_log "$comm ($pid) ignored SIGTERM; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
+# lab_stop_pids PIDFILE COMM [PIDFILE COMM]... : SIGTERM to each, wait up to 10 s for all to
+# exit (milters and PowerDNS take seconds to drain, so in parallel), then SIGKILL. By pid only.
+lab_stop_pids() {
+  local pids=() names=() files=() pid i left
+  while (($# >= 2)); do
+    files+=("$1")
+    if lab_pid_alive "$1" "$2"; then
+      pid=$(tr -dc '0-9' <"$1")
+      pids+=("$pid")
+      names+=("$2")
+      kill -TERM "$pid" 2>/dev/null || true
     fi
-  fi
-  rm -f "$pidfile"
+    shift 2
+  done
+  for ((i = 0; i < 100; i++)); do
+    left=0
+    for pid in "${pids[@]}"; do [[ -e /proc/$pid ]] && left=1; done
+    ((left)) || break
+    # Not our children, so there is nothing to wait(2) for: poll /proc for their exit.
+    sleep 0.1
+  done
+  for i in "${!pids[@]}"; do
+    if [[ -e /proc/${pids[i]} ]]; then
+      lab_log "${names[i]} (${pids[i]}) ignored SIGTERM; sending SIGKILL"
+      kill -KILL "${pids[i]}" 2>/dev/null || true
+    fi
+  done
+  rm -f "${files[@]}"
 }
+lab_stop_pid() { lab_stop_pids "$1" "$2"; }
 
 # lab_wait_for DESCRIPTION SECONDS CMD... : poll CMD until it succeeds (readiness, not timing).
 lab_wait_for() {

@@ -242,8 +242,7 @@ lab_milters_start() {
 }
 
 lab_milters_stop() {
-  lab_stop_pid "$MAILROOM_LAB_OPENDMARC_PIDFILE" opendmarc
-  lab_stop_pid "$MAILROOM_LAB_OPENDKIM_PIDFILE" opendkim
+  lab_stop_pids "$MAILROOM_LAB_OPENDMARC_PIDFILE" opendmarc "$MAILROOM_LAB_OPENDKIM_PIDFILE" opendkim
 }
 
 # --- Postfix receiver (mr-mx) ------------------------------------------------------------------
