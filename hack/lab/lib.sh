@@ -90,6 +90,11 @@ lab_die() {
   echo "lab: error: $*" >&2
   exit 1
 }
+# For the helpers tests call from their own shell: report and return, never exit the caller.
+lab_err() {
+  echo "lab: error: $*" >&2
+  return 1
+}
 
 lab_require_root() {
   [[ $(id -u) == 0 ]] || lab_die "must run as root (network namespaces need CAP_NET_ADMIN)"
@@ -165,7 +170,8 @@ lab_wait_for() {
 }
 
 lab_api_key() {
-  [[ -s $MAILROOM_LAB_PDNS_API_KEY_FILE ]] || lab_die "no API key in $MAILROOM_LAB_PDNS_API_KEY_FILE: is the lab up (hack/lab/up.sh)?"
+  [[ -s $MAILROOM_LAB_PDNS_API_KEY_FILE ]] ||
+    lab_err "no API key in $MAILROOM_LAB_PDNS_API_KEY_FILE: is the lab up (hack/lab/up.sh)?" || return
   cat "$MAILROOM_LAB_PDNS_API_KEY_FILE"
 }
 
@@ -173,7 +179,9 @@ lab_api_key() {
 # fails on HTTP >= 400.
 lab_pdns_api() {
   local method=$1 path=$2 body=${3-}
-  local args=(-sS --fail-with-body -X "$method" -H "X-API-Key: $(lab_api_key)")
+  local key
+  key=$(lab_api_key) || return
+  local args=(-sS --fail-with-body -X "$method" -H "X-API-Key: $key")
   [[ -n $body ]] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
   local out
   if ! out=$(lab_in "$MAILROOM_LAB_NS_DNS" curl "${args[@]}" "$MAILROOM_LAB_PDNS_API$path" 2>&1); then
@@ -200,7 +208,7 @@ lab_rrset_replace() {
   local zone name type ttl records="" c
   zone=$(lab_fqdn "$1") name=$(lab_fqdn "$2") type=$3 ttl=$4
   shift 4
-  (($# > 0)) || lab_die "lab_rrset_replace: no content given"
+  (($# > 0)) || lab_err "lab_rrset_replace: no content given" || return
   for c in "$@"; do
     records+="${records:+,}{\"content\":$(lab_json_str "$c"),\"disabled\":false}"
   done
@@ -276,7 +284,7 @@ lab_nibbles6() { # IPv6 address -> reversed nibbles "x.x....x" (32 nibbles)
   else
     IFS=: read -ra groups <<<"$addr"
   fi
-  ((${#groups[@]} == 8)) || lab_die "not an IPv6 address: $1"
+  ((${#groups[@]} == 8)) || lab_err "not an IPv6 address: $1" || return
   for g in "${groups[@]}"; do
     printf -v g '%04x' "0x$g"
     hex+=$g

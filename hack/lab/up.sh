@@ -18,12 +18,12 @@ id postfix >/dev/null 2>&1 || lab_die "missing the postfix user: run hack/instal
 exec 9>"$MAILROOM_LAB_LOCK"
 flock -w 120 9 || lab_die "another hack/lab script holds $MAILROOM_LAB_LOCK"
 
+[[ $MAILROOM_LAB_DIR == /* ]] || lab_die "MAILROOM_LAB_DIR must be an absolute path: $MAILROOM_LAB_DIR"
 # A lab coming up from nothing starts from clean state: no mail, queue or log of an earlier run
 # (down.sh keeps them for post-mortems). A lab that is partly up keeps everything.
 if ! lab_ns_exists "$MAILROOM_LAB_NS_MX" && ! lab_ns_exists "$MAILROOM_LAB_NS_DNS"; then
   rm -rf "$MAILROOM_LAB_MX_DIR" "$MAILROOM_LAB_PDNS_DIR" "$MAILROOM_LAB_DKIM_DIR"
 fi
-[[ $MAILROOM_LAB_DIR == /* ]] || lab_die "MAILROOM_LAB_DIR must be an absolute path: $MAILROOM_LAB_DIR"
 mkdir -p "$MAILROOM_LAB_DIR"
 chmod 755 "$MAILROOM_LAB_DIR"
 # Postfix's daemons run as postfix and deliver as nobody: every parent must be searchable.
