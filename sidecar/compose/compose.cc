@@ -1,5 +1,6 @@
 #include "sidecar/compose/compose.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -137,6 +138,17 @@ std::string addressHeader(std::string_view name, const std::vector<AddressEntry>
   return std::string(name) + ": " + renderAddressList(list, true, name.size() + 2) + "\r\n";
 }
 
+size_t longestLine(std::string_view s) {
+  size_t longest = 0;
+  for (size_t pos = 0; pos <= s.size();) {
+    size_t eol = s.find("\r\n", pos);
+    if (eol == std::string_view::npos) eol = s.size();
+    longest = std::max(longest, eol - pos);
+    pos = eol + 2;
+  }
+  return longest;
+}
+
 Result<std::string> extraHeader(const std::string& name, const std::string& value) {
   std::string field = "headers" + quoteName(name);
   if (!isFieldName(name)) return invalid(field, "invalid header field name");
@@ -144,12 +156,7 @@ Result<std::string> extraHeader(const std::string& name, const std::string& valu
   if (reservedField(name)) return invalid(field, "set by the structured fields, not allowed here");
   std::string out =
       isAscii(value) ? foldHeader(name, value) : name + ": " + encodeWords(value, name.size() + 2);
-  for (size_t pos = 0; pos < out.size();) {
-    size_t eol = out.find("\r\n", pos);
-    if (eol == std::string::npos) eol = out.size();
-    if (eol - pos > 998) return invalid(field, "a line over 998 octets that cannot be folded");
-    pos = eol + 2;
-  }
+  if (longestLine(out) > 998) return invalid(field, "a line over 998 octets that cannot be folded");
   return out + "\r\n";
 }
 
@@ -225,10 +232,12 @@ Result<Composed> composeStructured(const Structured& in, const EnvelopeInput& en
   // RFC 5322 §3.6.3: with only blind recipients, an empty group keeps To meaningful.
   if (to.empty() && cc.empty()) head += "To: undisclosed-recipients:;\r\n";
   if (!in.subject.empty()) {
-    bool encode = !isAscii(in.subject) || in.subject.find("=?") != std::string::npos;
-    head +=
-        (encode ? "Subject: " + encodeWords(in.subject, 9) : foldHeader("Subject", in.subject)) +
-        "\r\n";
+    // Encoded-words also for ASCII that a reader would decode ("=?") and for words too long
+    // to fold within 998 octets: encoded-words can always be split.
+    std::string folded = foldHeader("Subject", in.subject);
+    bool encode = !isAscii(in.subject) || in.subject.find("=?") != std::string::npos ||
+                  longestLine(folded) > 998;
+    head += (encode ? "Subject: " + encodeWords(in.subject, 9) : folded) + "\r\n";
   }
   std::string id = *messageId;
   std::string extras;
@@ -297,7 +306,8 @@ Result<Composed> composeRaw(std::string_view raw, const EnvelopeInput& envelope,
   if (!fromList.ok()) return invalid("raw.From", fromList.error().message);
   auto fromBoxes = mailboxesOf(*fromList);
   // DMARC (RFC 7489 §6.6.1) needs one author domain; several authors would need Sender too.
-  if (fromBoxes.size() != 1) return invalid("raw.From", "exactly one mailbox required");
+  if (fromBoxes.size() != 1 || (*fromList)[0].isGroup)
+    return invalid("raw.From", "exactly one mailbox required");
 
   auto env = explicitEnvelope(envelope, fromBoxes[0]);
   if (!env.ok()) {

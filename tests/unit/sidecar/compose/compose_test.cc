@@ -231,6 +231,20 @@ TEST(ComposeStructured, AsciiSubjectThatLooksEncodedIsEncoded) {
   EXPECT_EQ(decodeWords(e->header("Subject")), s.subject);
 }
 
+TEST(ComposeStructured, UnfoldableSubjectIsEncodedAndUnfoldableExtraHeaderRejected) {
+  auto s = basic();
+  s.subject = "x " + std::string(1200, 'y');
+  Composed c = mustCompose(s);
+  expectLineLimits(c.message);
+  auto e = walk(c.message);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(decodeWords(e->header("Subject")), s.subject);
+  s = basic();
+  s.headers = {{"X-Token", std::string(1200, 't')}};
+  EXPECT_EQ(errorOf(composeStructured(s, {}, opts())),
+            "headers[\"X-Token\"]: a line over 998 octets that cannot be folded");
+}
+
 TEST(ComposeStructured, IdnDomainsAreALabels) {
   auto s = basic();
   s.from = "Verlag <info@bücher.example>";
@@ -512,6 +526,8 @@ TEST(ComposeRaw, Rejects) {
             0u);
   EXPECT_EQ(errorOf(composeRaw("From: a@example.com, b@example.com\r\nTo: c@example.net\r\n\r\n",
                                {}, opts())),
+            "raw.From: exactly one mailbox required");
+  EXPECT_EQ(errorOf(composeRaw("From: G: a@example.com;\r\nTo: c@example.net\r\n\r\n", {}, opts())),
             "raw.From: exactly one mailbox required");
   EXPECT_EQ(errorOf(composeRaw("From: a@example.com\r\n\r\nx", {}, opts())).rfind("raw.To: no", 0),
             0u);
