@@ -1,0 +1,154 @@
+// The durable spool: a message is acknowledged only once its bytes and envelope survive kill -9
+// and power loss (RFC 5321 §4.5.4: a server that accepts a message is responsible for it; §6.1:
+// "the receiver-SMTP MUST NOT lose the message"). Storage in the OpenSMTPD manner (one file per
+// message, written once), made fast with a group-committed journal.
+//
+// Layout under Options::dir:
+//   msg/<id>          the message bytes, created with O_EXCL, never rewritten
+//   env/<id>          the stored envelope (codec.h: magic, version, length, CRC-32C, revision,
+//                     message size and CRC); replaced by write env/<id>.tmp + rename
+//   journal/<seq>.j   group-commit journal segments (64 MiB, preallocated). Frame: "MRJ1"
+//                     u32 bodyLength u32 crc32c(body); body = u8 type (1 accept, 2 update,
+//                     3 remove), str id, str storedEnvelope, u64 length + message bytes (accept)
+//   quarantine/       files that failed to parse, moved aside (never deleted) for a human
+//
+// Durability (group commit): callers queue operations; one committer thread takes every queued
+// operation, writes their msg/env files (page cache only), appends one journal record per
+// operation in a single write, fdatasyncs the journal once, then wakes every waiter. The journal
+// makes the batch durable with one flush instead of two fsyncs per message plus a directory
+// fsync. When a segment fills up, a checkpointer thread makes the files themselves durable with
+// one syncfs() and deletes the segment (directory fsynced, strictly in order, so a later
+// segment's remove record never outlives an earlier accept).
+//
+// Recovery (open): delete *.tmp; load env/*; replay the journal (the highest revision of each
+// envelope wins; accept records restore msg/<id> when it is missing or its CRC differs; remove
+// records delete); make the result durable and delete the journal; quarantine env files that do
+// not parse and that the journal does not supersede, and msg files without an envelope; drop
+// (moved to quarantine, logged as an error) a pending envelope whose message bytes are missing;
+// rebuild the idempotency index. Nothing is rescanned per accept.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "lib/common/result.h"
+#include "sidecar/spool/codec.h"
+#include "sidecar/spool/envelope.h"
+
+namespace mailroom::spool {
+
+class Spool {
+ public:
+  struct Options {
+    std::filesystem::path dir;
+    bool fsync = true;                   // off only for benchmarks that say so
+    std::chrono::hours retainFinal{24};  // how long final envelopes stay visible to GetMessage
+    uint64_t journalSegmentBytes = 64ull << 20;
+    // Test hook: called by the committer before it syncs each batch (tests block it to make
+    // batching deterministic).
+    std::function<void()> beforeSync;
+  };
+
+  struct Accepted {
+    std::string id;
+    bool duplicate = false;
+    Envelope envelope;
+  };
+
+  // Observable counters (group-commit tests, metrics).
+  struct Stats {
+    uint64_t commits = 0;      // journal batches written (one fdatasync each when fsync is on)
+    uint64_t operations = 0;   // operations committed (accepts, updates, removes)
+    uint64_t checkpoints = 0;  // journal segments made redundant and deleted
+    size_t queued = 0;         // operations waiting for the committer right now
+    size_t quarantined = 0;    // files moved to quarantine/ by open()
+    size_t envelopes = 0;      // envelopes in memory (pending and retained final ones)
+  };
+
+  // Creates the directories and recovers (see above).
+  static Result<std::unique_ptr<Spool>> open(Options options);
+  ~Spool();  // drains queued operations, checkpoints and deletes the journal
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+
+  // Durable accept: returns once the message bytes and the envelope are on disk. Assigns
+  // envelope.id and envelope.size. Thread-safe; concurrent callers share one journal flush.
+  // If idempotencyKey is non-empty and already known (also after a restart, while the envelope
+  // is retained), writes nothing and returns the existing envelope with duplicate=true; two
+  // concurrent accepts with the same new key queue exactly one envelope. No recipients:
+  // kInvalidArgument. Disk errors: kTemporary.
+  Result<Accepted> accept(Envelope envelope, std::string_view message);
+  // Durable update of an envelope's recipient states (same group commit; env/<id> replaced
+  // atomically). The id must exist (kNotFound); id, size, acceptedAt, mailFrom and the
+  // idempotency key are kept from the spooled envelope; history is trimmed (trimHistory).
+  Result<void> update(const Envelope& envelope);
+  // The message bytes, verified against the size and CRC stored with the envelope.
+  // kNotFound for an unknown id and after purge() deleted the bytes of a final envelope.
+  Result<std::string> readMessage(const std::string& id) const;
+  std::optional<Envelope> find(const std::string& id) const;  // current state, from memory
+  std::vector<Envelope> pending() const;  // every envelope with a queued/deferred recipient
+  size_t queueDepth() const;              // recipients queued or deferred
+  // Deletes message bytes of final envelopes at once, and their envelopes once
+  // finishedAt() + retainFinal <= now.
+  Result<void> purge(TimePoint now);
+
+  Stats stats() const;
+
+ private:
+  struct Op;
+  struct Entry {
+    StoredEnvelope stored;
+    bool messagePresent = true;
+  };
+  explicit Spool(Options options);
+  Result<void> recover();
+  Result<void> openSegment(uint64_t seq);
+  Result<void> submit(const std::shared_ptr<Op>& op, std::unique_lock<std::mutex>& lock);
+  void committerLoop();
+  void checkpointerLoop();
+  Result<void> commitBatch(std::vector<std::shared_ptr<Op>>& batch);
+  void apply(const Op& op);
+  std::string newId();
+
+  Options options_;
+  std::filesystem::path msgDir_, envDir_, journalDir_, quarantineDir_;
+  int dirFd_ = -1, journalDirFd_ = -1;
+
+  mutable std::mutex mu_;
+  std::condition_variable workCv_, doneCv_, checkpointCv_;
+  std::map<std::string, Entry> entries_;               // ordered by id = by acceptance time
+  std::unordered_map<std::string, std::string> keys_;  // idempotency key -> id
+  std::unordered_map<std::string, std::shared_ptr<Op>> pendingKeys_;  // keys being committed
+  std::vector<std::shared_ptr<Op>> queue_;
+  size_t queueDepth_ = 0;
+  uint64_t nextRevision_ = 1;
+  uint64_t lastMicros_ = 0;
+  std::string idSuffix_;
+  bool stopping_ = false;
+  Stats stats_;
+
+  // Journal state, owned by the committer thread.
+  int segmentFd_ = -1;
+  uint64_t segmentSeq_ = 0;
+  uint64_t segmentOffset_ = 0;
+  std::filesystem::path segmentPath_;
+  std::deque<std::filesystem::path> sealed_;  // guarded by mu_
+  bool checkpointerStop_ = false;             // guarded by mu_
+
+  std::thread committer_, checkpointer_;
+};
+
+}  // namespace mailroom::spool
