@@ -373,12 +373,20 @@ std::string encodeParameter(std::string_view name, std::string_view value, size_
     std::string head = std::string(name) + "*" + std::to_string(n) + "*=";
     size_t room = kMaxLine - 2 - head.size();  // leading SP and trailing ';'
     size_t end = std::min(encoded.size(), pos + room);
-    // Never split a %XX triple (nor the charset'' prefix, which is shorter than a line).
+    // Never split a %XX triple (nor the charset'' prefix, which is shorter than a line), nor
+    // a UTF-8 sequence: decoders such as Python's email package decode each section alone.
     if (end < encoded.size()) {
       if (end >= 1 && encoded[end - 1] == '%')
         end -= 1;
       else if (end >= 2 && encoded[end - 2] == '%')
         end -= 2;
+      auto continuation = [&](size_t k) {
+        int hi = k + 1 < encoded.size() && encoded[k] == '%' ? hexValue(encoded[k + 1]) : -1;
+        return hi >= 8 && hi <= 11;  // %80-%BF
+      };
+      size_t cut = end;
+      while (cut > pos + 3 && cut < encoded.size() && continuation(cut)) cut -= 3;
+      if (cut > pos) end = cut;
     }
     out += ";\r\n " + head + encoded.substr(pos, end - pos);
     pos = end;

@@ -155,6 +155,22 @@ TEST(Parameter, AsciiQuotedAndRfc2231ForNonAscii) {
     }
   }
   EXPECT_EQ(decoded, longName);
+  // Each continuation holds whole UTF-8 characters (Python decodes sections separately).
+  for (const auto& l : lines(enc)) {
+    size_t eq = l.find("*=");
+    if (eq == std::string::npos) continue;
+    std::string chunk = l.substr(eq + 2), bytes;
+    if (chunk.rfind("utf-8''", 0) == 0) chunk = chunk.substr(7);
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      if (chunk[i] == '%') {
+        bytes += char(std::stoi(chunk.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else if (chunk[i] != ';') {
+        bytes += chunk[i];
+      }
+    }
+    EXPECT_TRUE(isValidUtf8(bytes)) << l;
+  }
 }
 
 TEST(Fold, LongHeaderFoldsAtSpacesAndUnfoldsToTheSameValue) {
