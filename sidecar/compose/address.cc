@@ -58,6 +58,10 @@ Result<std::string> checkAddressLiteral(std::string_view lit) {
   // RFC 5321 §4.1.3: IPv4-address-literal / IPv6-address-literal; general literals have no
   // registered tags that SMTP clients can deliver to, so they are refused.
   std::string inner(lit.substr(1, lit.size() - 2));
+  // inet_pton reads a C string: refuse anything but address characters first (a NUL would
+  // otherwise end the string early and smuggle the rest through).
+  if (inner.find_first_not_of("0123456789abcdefABCDEFIPv6:.") != std::string::npos)
+    return Error::invalidArgument("invalid address literal " + std::string(lit));
   unsigned char buf[16];
   if (inner.size() > 5 && mime::iequals(std::string_view(inner).substr(0, 5), "IPv6:")) {
     if (inet_pton(AF_INET6, inner.c_str() + 5, buf) == 1) return "[IPv6:" + inner.substr(5) + "]";

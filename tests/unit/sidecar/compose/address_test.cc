@@ -32,6 +32,9 @@ TEST(EnvelopeAddress, AddressLiterals) {
   EXPECT_FALSE(parseEnvelopeAddress("user@[IPv6:2001:db8::g]").ok());
   EXPECT_FALSE(parseEnvelopeAddress("user@[x-tag:whatever]").ok());
   EXPECT_FALSE(parseEnvelopeAddress("user@[198.51.100.1").ok());
+  // Found by the fuzzer: a NUL inside the literal must not cut the check short.
+  EXPECT_FALSE(parseEnvelopeAddress(std::string("o@[IPv6:d8::\0x@y]", 17)).ok());
+  EXPECT_FALSE(parseAddressList("o@[198.51.100.1 ]").ok());
 }
 
 TEST(EnvelopeAddress, IdnDomainBecomesALabel) {
