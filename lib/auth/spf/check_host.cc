@@ -292,8 +292,11 @@ class Evaluator {
   }
 
   // %{p} (§7.3): prefer the domain itself, then a subdomain of it, then any validated name.
+  // The names depend only on the client IP, so they are looked up once per evaluation (the
+  // %{p} lookups do not count against the limit of 10; the cache bounds what they cost).
   Task<std::string> validatedName(const std::string& domain) {
-    auto names = co_await validatedNames(false);
+    if (!pNames_) pNames_ = co_await validatedNames(false);
+    const auto& names = *pNames_;
     for (const auto& n : names) {
       if (n == dns::normalizeName(domain)) co_return n;
     }
@@ -335,6 +338,7 @@ class Evaluator {
   SpfRequest req_;
   int lookups_ = 0;
   int voids_ = 0;
+  std::optional<std::vector<std::string>> pNames_;  // validated names for %{p}
 };
 
 }  // namespace

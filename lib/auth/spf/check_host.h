@@ -40,7 +40,7 @@ struct SpfResult {
   Code code = Code::kNone;
   std::string explanation;  // only on fail: exp= expanded, else defaultExplanation
   std::string mechanism;    // the term that decided ("-all", "include:_spf.example.com"), or ""
-  std::string problem;      // why permerror/temperror/none, human readable
+  std::string problem;      // why permerror/temperror/none (or "no mechanism matched")
   int dnsLookups = 0;       // terms counted against the limit of 10
   int voidLookups = 0;
 };

@@ -240,6 +240,18 @@ TEST(SpfCheckHost, ValidatedNameMacro) {
   EXPECT_EQ(check(r, req("198.51.100.5", "a@example.com")).code, Code::kPass);
 }
 
+TEST(SpfCheckHost, ValidatedNameIsLookedUpOncePerEvaluation) {
+  FakeResolver r;
+  r.addTxt("example.com", "v=spf1 exists:%{p}.a.example.com exists:%{p}.b.example.com -all");
+  r.addPtr("198.51.100.5", "mail.example.com");
+  r.addA("mail.example.com", "198.51.100.5");
+  r.addA("mail.example.com.b.example.com", "127.0.0.2");
+  EXPECT_EQ(check(r, req("198.51.100.5", "a@example.com")).code, Code::kPass);
+  EXPECT_EQ(
+      r.queries(FakeResolver::Type::kPtr, dns::reverseName(asio::ip::make_address("198.51.100.5"))),
+      1);
+}
+
 TEST(SpfCheckHost, NullSenderUsesHelo) {
   FakeResolver r;
   r.addTxt("mta.example.net", "v=spf1 exists:%{l}.%{o}.check.example.net -all");
