@@ -1,7 +1,19 @@
 #include "lib/auth/dkim/canon.h"
 
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+
 namespace mailroom::dkim {
 namespace {
+
+// High bit set in each byte of x equal to the byte repeated in pattern (exact, no false hits).
+uint64_t byteMask(uint64_t x, uint64_t pattern) {
+  constexpr uint64_t k7f = 0x7f7f7f7f7f7f7f7full;
+  uint64_t y = x ^ pattern;
+  return ~(((y & k7f) + k7f) | y | k7f);
+}
 
 bool isWsp(char c) {
   return c == ' ' || c == '\t';
@@ -16,39 +28,73 @@ std::string simpleBody(std::string_view body) {
 }
 
 std::string relaxedBody(std::string_view body) {
-  std::string out;
-  out.reserve(body.size());
+  // The output is never longer than the input plus one CRLF, so write through a raw pointer
+  // into a buffer sized once (this loop is the per-byte hot path of signing large messages).
+  std::string out(body.size() + 2, '\0');
+  char* w = out.data();
   size_t pendingEmpty = 0;  // empty lines seen but not yet known to be followed by text
-  size_t pos = 0;
-  while (pos < body.size()) {
-    size_t eol = body.find("\r\n", pos);
-    size_t next = eol == std::string_view::npos ? body.size() : eol + 2;
-    if (eol == std::string_view::npos) eol = body.size();
-    std::string_view line = body.substr(pos, eol - pos);
-    pos = next;
-    // Reduce WSP runs to one SP, drop WSP at the end of the line; empty lines are held back
-    // until text follows them, so trailing empty lines are never emitted.
-    bool started = false;
-    bool inWsp = false;
-    for (char c : line) {
-      if (isWsp(c)) {
-        inWsp = true;
-        continue;
+  const char* p = body.data();
+  const char* end = p + body.size();
+  while (p < end) {
+    const char* eol = p;
+    while (true) {  // the next CRLF (a lone CR is ordinary line content)
+      eol = static_cast<const char*>(std::memchr(eol, '\r', static_cast<size_t>(end - eol)));
+      if (!eol) {
+        eol = end;
+        break;
       }
-      if (!started) {
-        for (; pendingEmpty; --pendingEmpty) out += "\r\n";
-        started = true;
-      }
-      if (inWsp) out += ' ';
-      inWsp = false;
-      out += c;
+      if (eol + 1 < end && eol[1] == '\n') break;
+      ++eol;
     }
-    if (!started) {
+    const char* next = eol < end ? eol + 2 : end;
+    // WSP at the end of the line goes; a line left empty is held back until text follows,
+    // so trailing empty lines are never emitted (§3.4.4).
+    const char* last = eol;
+    while (last > p && isWsp(last[-1])) --last;
+    if (last == p) {
       ++pendingEmpty;
+      p = next;
       continue;
     }
-    out += "\r\n";
+    for (; pendingEmpty; --pendingEmpty) *w++ = '\r', *w++ = '\n';
+    bool inWsp = false;  // inside a WSP run whose single SP is not written yet
+    while (p < last) {
+      // Fast path: 8 bytes without HTAB and without two adjacent SPs are copied as they are
+      // (ordinary text); anything else goes through the byte loop below.
+      if constexpr (std::endian::native == std::endian::little) {
+        if (last - p >= 8) {
+          uint64_t x;
+          std::memcpy(&x, p, 8);
+          uint64_t sp = byteMask(x, 0x2020202020202020ull);
+          if (!byteMask(x, 0x0909090909090909ull) && !(sp & (sp << 8)) && !(inWsp && (sp & 0x80))) {
+            if (inWsp) *w++ = ' ';
+            std::memcpy(w, p, 8);
+            w += 8;
+            p += 8;
+            inWsp = false;
+            if (sp >> 63) {  // ends with SP: take it back, the run may continue
+              --w;
+              inWsp = true;
+            }
+            continue;
+          }
+        }
+      }
+      for (const char* stop = std::min(p + 8, last); p < stop; ++p) {
+        char c = *p;
+        if (c == ' ' || c == '\t') {
+          inWsp = true;
+          continue;
+        }
+        if (inWsp) *w++ = ' ';
+        inWsp = false;
+        *w++ = c;
+      }
+    }
+    *w++ = '\r', *w++ = '\n';
+    p = next;
   }
+  out.resize(static_cast<size_t>(w - out.data()));
   return out;
 }
 
