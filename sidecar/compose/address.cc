@@ -60,7 +60,7 @@ Result<std::string> checkAddressLiteral(std::string_view lit) {
   std::string inner(lit.substr(1, lit.size() - 2));
   // inet_pton reads a C string: refuse anything but address characters first (a NUL would
   // otherwise end the string early and smuggle the rest through).
-  if (inner.find_first_not_of("0123456789abcdefABCDEFIPv6:.") != std::string::npos)
+  if (inner.find_first_not_of("0123456789abcdefABCDEFIiPpVv:.") != std::string::npos)
     return Error::invalidArgument("invalid address literal " + std::string(lit));
   unsigned char buf[16];
   if (inner.size() > 5 && mime::iequals(std::string_view(inner).substr(0, 5), "IPv6:")) {

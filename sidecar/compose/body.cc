@@ -108,10 +108,18 @@ Result<Part> attachmentPart(const Attachment& a, const std::string& field) {
   return p;
 }
 
-Part multipart(std::string_view subtype, const std::vector<Part>& children,
+Part multipart(std::string_view subtype, std::vector<Part> children,
                const std::function<uint64_t()>& random, std::string_view extraParams) {
+  // Rendered once and moved along: bodies can be tens of megabytes.
   std::vector<std::string> rendered;
-  for (const auto& c : children) rendered.push_back(c.render());
+  for (auto& c : children) {
+    std::string r = std::move(c.headers);
+    r += "\r\n";
+    r += c.body;
+    c.body.clear();
+    c.body.shrink_to_fit();
+    rendered.push_back(std::move(r));
+  }
   std::string boundary;
   // RFC 2046 §5.1.1: the boundary must not occur in any encapsulated part. A 128-bit random
   // value practically never does, but checking makes it a guarantee, not a probability.
@@ -150,22 +158,27 @@ Result<Part> buildBody(const Structured& in, const std::function<uint64_t()>& ra
   if (!in.html.empty()) {
     html = textPart(in.html, "html");
     if (!inlineParts.empty()) {
-      std::vector<Part> children{*html};
-      children.insert(children.end(), inlineParts.begin(), inlineParts.end());
-      html = multipart("related", children, random, ";\r\n type=\"text/html\"");
+      std::vector<Part> children;
+      children.push_back(std::move(*html));
+      for (auto& p : inlineParts) children.push_back(std::move(p));
+      html = multipart("related", std::move(children), random, ";\r\n type=\"text/html\"");
     }
   }
-  if (text && html)
-    main = multipart("alternative", {*text, *html}, random);
-  else if (text)
-    main = text;
-  else if (html)
-    main = html;
-  if (attached.empty()) return main ? *main : textPart("", "plain");
+  if (text && html) {
+    std::vector<Part> children;
+    children.push_back(std::move(*text));
+    children.push_back(std::move(*html));
+    main = multipart("alternative", std::move(children), random);
+  } else if (text) {
+    main = std::move(text);
+  } else if (html) {
+    main = std::move(html);
+  }
+  if (attached.empty()) return main ? std::move(*main) : textPart("", "plain");
   std::vector<Part> children;
-  if (main) children.push_back(*main);
-  children.insert(children.end(), attached.begin(), attached.end());
-  return multipart("mixed", children, random);
+  if (main) children.push_back(std::move(*main));
+  for (auto& a : attached) children.push_back(std::move(a));
+  return multipart("mixed", std::move(children), random);
 }
 
 }  // namespace mailroom::compose

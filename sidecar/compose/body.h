@@ -29,7 +29,7 @@ Result<Part> attachmentPart(const Attachment& a, const std::string& field);
 
 // multipart/<subtype> around the children with a random boundary that occurs in none of them.
 // `extraParams` is appended to Content-Type (e.g. "; type=\"text/html\"" for related).
-Part multipart(std::string_view subtype, const std::vector<Part>& children,
+Part multipart(std::string_view subtype, std::vector<Part> children,
                const std::function<uint64_t()>& random, std::string_view extraParams = "");
 
 // The whole body tree for a structured message (see compose.h for the structure).

@@ -264,7 +264,10 @@ Result<Composed> composeStructured(const Structured& in, const EnvelopeInput& en
   if (!body.ok()) return body.error();
 
   Composed out;
-  out.message = head + body->render();
+  out.message = std::move(head);
+  out.message += body->headers;
+  out.message += "\r\n";
+  out.message += body->body;
   if (auto s = checkSize(out.message.size(), options); !s.ok()) return s.error();
   out.mailFrom = env->mailFrom;
   out.recipients = std::move(env->recipients);

@@ -53,9 +53,7 @@ size_t bLength(size_t bytes) {
   return (bytes + 2) / 3 * 4;
 }
 
-std::string base64NoBreaks(std::string_view data) {
-  std::string out;
-  out.reserve(bLength(data.size()));
+void appendBase64(std::string& out, std::string_view data) {
   size_t i = 0;
   for (; i + 3 <= data.size(); i += 3) {
     uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
@@ -72,6 +70,12 @@ std::string base64NoBreaks(std::string_view data) {
     out += i + 1 < data.size() ? kB64[(v >> 6) & 63] : '=';
     out += '=';
   }
+}
+
+std::string base64NoBreaks(std::string_view data) {
+  std::string out;
+  out.reserve(bLength(data.size()));
+  appendBase64(out, data);
   return out;
 }
 
@@ -164,7 +168,7 @@ std::string encodeBase64(std::string_view data) {
   std::string out;
   out.reserve(bLength(data.size()) + data.size() / 57 * 2 + 2);
   for (size_t i = 0; i < data.size(); i += 57) {
-    out += base64NoBreaks(data.substr(i, 57));
+    appendBase64(out, data.substr(i, 57));  // 57 octets make one 76-character line
     out += "\r\n";
   }
   return out;
@@ -197,6 +201,7 @@ std::optional<std::string> decodeBase64(std::string_view text) {
 
 std::string encodeQuotedPrintable(std::string_view text) {
   std::string out;
+  out.reserve(text.size() + text.size() / 8);
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t eol = text.find("\r\n", pos);
@@ -206,18 +211,18 @@ std::string encodeQuotedPrintable(std::string_view text) {
     for (size_t i = 0; i < line.size(); ++i) {
       unsigned char c = line[i];
       bool atEnd = i + 1 == line.size();
-      std::string tok;
-      if ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !atEnd))
-        tok = char(c);
-      else
-        appendHex(tok, c);
+      bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !atEnd);
+      size_t width = literal ? 1 : 3;
       // A soft break "=" takes one column, so only the line's final token may reach 76.
-      if (used + tok.size() > (atEnd ? 76 : 75)) {
+      if (used + width > (atEnd ? 76 : 75)) {
         out += "=\r\n";
         used = 0;
       }
-      out += tok;
-      used += tok.size();
+      if (literal)
+        out += char(c);
+      else
+        appendHex(out, c);
+      used += width;
     }
     if (last) break;
     out += "\r\n";
