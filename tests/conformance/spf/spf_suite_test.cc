@@ -204,7 +204,8 @@ std::vector<Case> loadSuite(const std::string& suite) {
     Case c;
     c.suite = suite;
     c.name = "missing";
-    c.skipReason = "suite not found; looked at " + tried;
+    c.skipReason = "suite not found; looked at " + tried + " (unpacked at configure time from " +
+                   MAILROOM_SPF_SUITE_GZ_DIR + "/" + file + ".gz)";
     out.push_back(c);
     return out;
   }
