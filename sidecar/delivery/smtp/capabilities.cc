@@ -39,10 +39,13 @@ Capabilities parseEhlo(const Reply& reply) {
     if (w.empty()) continue;
     std::string keyword = upper(w[0]);
     // Old servers write "AUTH=LOGIN PLAIN" (before RFC 4954 was final); read it the same way.
+    // Servers that send both forms list the same mechanisms twice; each is kept once.
     if (keyword.rfind("AUTH=", 0) == 0) {
       w[0].remove_prefix(5);
       keyword = "AUTH";
-      if (!w[0].empty()) caps.auth.push_back(upper(w[0]));
+      if (w[0].empty()) w.erase(w.begin());
+    } else if (keyword == "AUTH") {
+      w.erase(w.begin());
     }
     if (keyword == "STARTTLS")
       caps.starttls = true;
@@ -67,8 +70,8 @@ Capabilities parseEhlo(const Reply& reply) {
       }
       caps.size = limit ? std::optional<uint64_t>(limit) : std::nullopt;
     } else if (keyword == "AUTH") {
-      for (size_t k = 1; k < w.size(); ++k) {
-        std::string mech = upper(w[k]);
+      for (auto word : w) {
+        std::string mech = upper(word);
         bool seen = false;
         for (const auto& m : caps.auth) seen = seen || m == mech;
         if (!seen) caps.auth.push_back(std::move(mech));

@@ -79,7 +79,8 @@ std::optional<Result<Reply>> ReplyParser::next() {
     const size_t avail = buffer_.size() - pos_;
     const void* nl = std::memchr(begin, '\n', avail);
     if (!nl) {
-      if (avail > kMaxLineLength) return fail("line longer than 4096 octets");
+      // +1: the CR of a line that is exactly at the limit may already be here.
+      if (avail > kMaxLineLength + 1) return fail("line longer than 4096 octets");
       return std::nullopt;
     }
     size_t len = static_cast<const char*>(nl) - begin;

@@ -168,6 +168,12 @@ Task<Result<void>> Session::write(std::string_view bytes, std::chrono::milliseco
   co_return Result<void>();
 }
 
+Task<Result<Reply>> Session::command(std::string_view bytes, std::chrono::milliseconds timeout) {
+  auto w = co_await write(bytes, timeout);
+  if (!w.ok()) co_return w.error();
+  co_return co_await readReply(timeout);
+}
+
 Task<Result<Reply>> Session::readReply(std::chrono::milliseconds timeout) {
   if (!io_ || !io_->socket.is_open()) co_return Error::temporary("connection is closed");
   auto finish = [this](Result<Reply> r) -> Result<Reply> {
@@ -180,10 +186,13 @@ Task<Result<Reply>> Session::readReply(std::chrono::milliseconds timeout) {
   while (true) {
     boost::system::error_code ec;
     auto buf = asio::buffer(io_->readBuffer);
-    size_t n = io_->tls ? co_await io_->tls->async_read_some(
-                              buf, asio::redirect_error(asio::use_awaitable, ec))
-                        : co_await io_->socket.async_read_some(
-                              buf, asio::redirect_error(asio::use_awaitable, ec));
+    // No co_await inside ?: (GCC 12 miscompiles it).
+    size_t n = 0;
+    if (io_->tls) {
+      n = co_await io_->tls->async_read_some(buf, asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      n = co_await io_->socket.async_read_some(buf, asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (ec) {
       io_->disarm();
       Error e = io_->error(ec);
@@ -275,8 +284,7 @@ Task<std::optional<SessionError>> Session::hello(bool helo, bool* closed) {
   const auto t = options_.timeouts.ehlo;
   if (!helo) {
     out_ = "EHLO " + options_.ehloHostname + "\r\n";
-    auto w = co_await write(out_, t);
-    auto r = w.ok() ? co_await readReply(t) : Result<Reply>(w.error());
+    auto r = co_await command(out_, t);
     if (!r.ok()) {
       *closed = !io_->timedOut;
       co_return ioError(Stage::kEhlo, r.error());
@@ -289,8 +297,7 @@ Task<std::optional<SessionError>> Session::hello(bool helo, bool* closed) {
     // 5xx to EHLO: an old server (§4.1.4 lets the client fall back to HELO).
   }
   out_ = "HELO " + options_.ehloHostname + "\r\n";
-  auto w = co_await write(out_, t);
-  auto r = w.ok() ? co_await readReply(t) : Result<Reply>(w.error());
+  auto r = co_await command(out_, t);
   if (!r.ok()) co_return ioError(Stage::kEhlo, r.error());
   if (r->code / 100 != 2) {
     SessionError e = replyError(Stage::kEhlo, *r, "HELO");
@@ -304,8 +311,7 @@ Task<std::optional<SessionError>> Session::hello(bool helo, bool* closed) {
 Task<std::optional<SessionError>> Session::startTls(bool* retryPlain) {
   const bool required = options_.tls == TlsPolicy::kRequired;
   const auto t = options_.timeouts.starttls;
-  auto w = co_await write("STARTTLS\r\n", t);
-  auto r = w.ok() ? co_await readReply(t) : Result<Reply>(w.error());
+  auto r = co_await command("STARTTLS\r\n", t);
   if (!r.ok()) co_return ioError(Stage::kStartTls, r.error());
   if (r->code != 220) {
     if (required || !usable_) {
@@ -468,7 +474,8 @@ Task<TransactionResult> Session::send(const Transaction& txn) {
     }
     dataReply = *data;
   } else {
-    if (auto w = co_await write(mailCommand(caps_, txn), t.mail); !w.ok()) {
+    out_ = mailCommand(caps_, txn);
+    if (auto w = co_await write(out_, t.mail); !w.ok()) {
       failAll(ioError(Stage::kMail, w.error()));
       co_return result;
     }
@@ -482,8 +489,8 @@ Task<TransactionResult> Session::send(const Transaction& txn) {
       co_return result;
     }
     for (size_t i : sent) {
-      auto w = co_await write(rcptCommand(txn.recipients[i]), t.rcpt);
-      auto r = w.ok() ? co_await readReply(t.rcpt) : Result<Reply>(w.error());
+      out_ = rcptCommand(txn.recipients[i]);
+      auto r = co_await command(out_, t.rcpt);
       if (!r.ok()) {
         failAll(ioError(Stage::kRcpt, r.error()));
         co_return result;
@@ -496,8 +503,7 @@ Task<TransactionResult> Session::send(const Transaction& txn) {
       co_await abandon();
       co_return result;
     }
-    auto w = co_await write("DATA\r\n", t.dataInit);
-    auto data = w.ok() ? co_await readReply(t.dataInit) : Result<Reply>(w.error());
+    auto data = co_await command("DATA\r\n", t.dataInit);
     if (!data.ok()) {
       failAll(ioError(Stage::kData, data.error()));
       co_return result;
@@ -541,8 +547,7 @@ Task<TransactionResult> Session::send(const Transaction& txn) {
 
 Task<bool> Session::reset() {
   if (!usable_) co_return false;
-  auto w = co_await write("RSET\r\n", options_.timeouts.quit);
-  auto r = w.ok() ? co_await readReply(options_.timeouts.quit) : Result<Reply>(w.error());
+  auto r = co_await command("RSET\r\n", options_.timeouts.quit);
   if (r.ok() && r->code == 250) co_return true;
   close();
   co_return false;

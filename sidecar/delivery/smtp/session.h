@@ -129,6 +129,8 @@ class Session {
   Task<std::optional<SessionError>> startTls(bool* retryPlain);
   Task<Result<void>> write(std::string_view bytes, std::chrono::milliseconds timeout);
   Task<Result<Reply>> readReply(std::chrono::milliseconds timeout);
+  // write, then readReply, under one timeout each.
+  Task<Result<Reply>> command(std::string_view bytes, std::chrono::milliseconds timeout);
   SessionError ioError(Stage stage, const Error& error);
   SessionError replyError(Stage stage, const Reply& reply, std::string_view what);
   void close();
