@@ -396,6 +396,10 @@ SpfRequest mailFromRequest(dns::Address ip, std::string_view mailFrom, std::stri
   return r;
 }
 
+SpfRequest heloRequest(dns::Address ip, std::string_view helo) {
+  return mailFromRequest(ip, "", helo);
+}
+
 Task<SpfResult> checkHost(dns::Resolver& resolver, SpfRequest request) {
   Evaluator ev(resolver, std::move(request));
   std::string domain = ev.requestDomain();

@@ -35,6 +35,8 @@ struct SpfRequest {
 // Builds the request for the MAIL FROM identity: a null reverse-path (or one without '@')
 // falls back to postmaster@helo, and the domain is the part after the last '@'.
 SpfRequest mailFromRequest(dns::Address ip, std::string_view mailFrom, std::string_view helo);
+// Builds the request for the HELO identity (§2.3): domain = helo, sender = postmaster@helo.
+SpfRequest heloRequest(dns::Address ip, std::string_view helo);
 
 struct SpfResult {
   Code code = Code::kNone;

@@ -262,6 +262,20 @@ TEST(SpfCheckHost, NullSenderUsesHelo) {
   EXPECT_EQ(check(r, q).code, Code::kPass);
 }
 
+TEST(SpfCheckHost, HeloIdentity) {
+  FakeResolver r;
+  r.addTxt("mta.example.net", "v=spf1 a -all");
+  r.addAaaa("mta.example.net", "2001:db8::25");
+  auto q = heloRequest(asio::ip::make_address("2001:db8::25"), "mta.example.net");
+  EXPECT_EQ(q.sender, "postmaster@mta.example.net");
+  EXPECT_EQ(check(r, q).code, Code::kPass);
+  EXPECT_EQ(check(r, heloRequest(asio::ip::make_address("2001:db8::26"), "mta.example.net")).code,
+            Code::kFail);
+  // A HELO name that is not a domain (an address literal) has no policy.
+  EXPECT_EQ(check(r, heloRequest(asio::ip::make_address("2001:db8::25"), "[2001:db8::25]")).code,
+            Code::kNone);
+}
+
 TEST(SpfCheckHost, NamesAreCaseInsensitive) {
   FakeResolver r;
   r.addTxt("example.com", "v=spf1 A:MAIL.Example.COM -ALL");
