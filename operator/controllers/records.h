@@ -1,0 +1,39 @@
+// The DNS records a MailDomain wants, as a pure function of its spec: SPF (RFC 7208 §4-§5:
+// "v=spf1 ip4:.. ip6:.. include:.. ~all"), one DKIM key record per selector (RFC 6376 §3.6.1,
+// RFC 8463 §4; lib/auth/dkim renders and splits it into 255-octet strings) and DMARC
+// (RFC 7489 §6.3, rendered by lib/auth/dmarc). TXT values are in zone-file presentation form,
+// one entry per resource record: "\"v=DKIM1; k=rsa; p=MIIB...\" \"...\"".
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "operator/controllers/maildomain_spec.h"
+
+namespace mailroom::controllers {
+
+struct DnsRecord {
+  std::string name;  // owner name without the trailing dot
+  std::string type;  // "TXT"
+  std::vector<std::string> values;
+  std::string purpose;   // "SPF", "DKIM", "DMARC" (the CRD's enum)
+  bool pending = false;  // not publishable yet (DKIM key not generated)
+  bool operator==(const DnsRecord&) const = default;
+};
+
+// Selector name -> the TXT value of its public key ("v=DKIM1; k=ed25519; p=..."), for the keys
+// the operator has generated. Selectors missing here get a pending record.
+using DkimPublicKeys = std::map<std::string, std::string>;
+
+std::string renderSpf(const MailDomainSpec& spec);
+std::string renderDmarc(const DmarcSpec& dmarc);
+std::vector<DnsRecord> desiredRecords(const MailDomainSpec& spec, const DkimPublicKeys& keys = {});
+
+// One line per record: "NAME TYPE PURPOSE VALUE" (pending records say so), for golden files and
+// mailroomctl plan's table.
+std::string formatRecordsText(const std::vector<DnsRecord>& records);
+// [{"name":..,"type":..,"values":[..],"purpose":..,"pending":..}] for mailroomctl --output json.
+std::string formatRecordsJson(const std::vector<DnsRecord>& records);
+
+}  // namespace mailroom::controllers
