@@ -41,6 +41,7 @@ alive() { [[ -f $dir/$1.pid ]] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+export MAILROOM_KUBE_DIR="$dir"
 if alive apiserver && alive etcd && [[ -f $dir/env ]]; then
   # shellcheck disable=SC1091
   source "$dir/env"
