@@ -28,6 +28,7 @@ TEST(EnvelopeAddress, QuotedLocalPartKeepsQuotesOnlyWhenNeeded) {
 TEST(EnvelopeAddress, AddressLiterals) {
   EXPECT_EQ(envelope("user@[198.51.100.1]"), "user@[198.51.100.1]");
   EXPECT_EQ(envelope("user@[IPv6:2001:db8::1]"), "user@[IPv6:2001:db8::1]");
+  EXPECT_EQ(envelope("user@[ipv6:2001:db8::1]"), "user@[IPv6:2001:db8::1]");  // tag is caseless
   EXPECT_FALSE(parseEnvelopeAddress("user@[198.51.100.300]").ok());
   EXPECT_FALSE(parseEnvelopeAddress("user@[IPv6:2001:db8::g]").ok());
   EXPECT_FALSE(parseEnvelopeAddress("user@[x-tag:whatever]").ok());
