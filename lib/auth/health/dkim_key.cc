@@ -124,16 +124,18 @@ Result<DkimKey> parseExpectedKey(std::string_view input) {
     if (!key) return Error::invalidArgument("cannot read the PEM key");
     return canonical(key.get());
   }
-  // A whole record value: reuse the record parser, which knows k= and p=.
-  if (text.find("p=") != std::string_view::npos) {
-    auto rec = dkim::parseKeyRecord(text);
-    if (!rec) return Error::invalidArgument(rec.error().message);
-    return publishedKey(*rec);
-  }
   // Binary DER (a file written by openssl ... -outform DER) starts with a SEQUENCE tag.
   if (static_cast<unsigned char>(text.front()) == 0x30) {
     Pkey key = fromDer(input);
     if (key) return canonical(key.get());
+  }
+  // A whole record value: reuse the record parser, which knows k= and p=. Base64 never holds
+  // ';', and a record without one is a lone tag.
+  if (text.find(';') != std::string_view::npos || text.starts_with("v=") ||
+      text.starts_with("p=") || text.starts_with("k=")) {
+    auto rec = dkim::parseKeyRecord(text);
+    if (!rec) return Error::invalidArgument(rec.error().message);
+    return publishedKey(*rec);
   }
   // The base64 p= text alone: 32 bytes are Ed25519 (RFC 8463 §4), anything else RSA.
   auto bytes = dkim::base64Decode(text);
