@@ -196,10 +196,11 @@ Result<MailDomain> parseMailDomain(const YAML::Node& object) {
     if (auto api = object["apiVersion"].as<std::string>(""); api != "mailroom.dev/v1alpha1")
       return Error::invalidArgument("apiVersion: want mailroom.dev/v1alpha1, got \"" + api + "\"");
     MailDomain md;
-    const YAML::Node meta = object["metadata"];
-    md.name = meta["name"].as<std::string>("");
-    md.namespace_ = meta["namespace"].as<std::string>("");
-    md.generation = meta["generation"].as<int64_t>(0);
+    if (const YAML::Node meta = object["metadata"]; meta && meta.IsMap()) {
+      md.name = meta["name"].as<std::string>("");
+      md.namespace_ = meta["namespace"].as<std::string>("");
+      md.generation = meta["generation"].as<int64_t>(0);
+    }
     auto spec = parseMailDomainSpec(object["spec"]);
     if (!spec) return spec.error();
     md.spec = std::move(spec).value();

@@ -1,6 +1,7 @@
 // mailroomctl: the Mailroom command line.
 //   mailroomctl send   [--server ADDR] --from ADDR --to ADDR... [--subject S] [--text T] ...
 //   mailroomctl status [--server ADDR] ID
+//   mailroomctl plan   -f maildomain.yaml [--output table|json]
 // The server defaults to $MAILROOM_SERVER or 127.0.0.1:7587 (the sidecar's gRPC address).
 #include <cstdio>
 #include <cstring>
@@ -17,6 +18,7 @@ int usage() {
                "commands:\n"
                "  send     queue a message through a sidecar and optionally wait for the outcome\n"
                "  status   show what became of a queued message\n"
+               "  plan     print the DNS records a MailDomain manifest wants (no cluster)\n"
                "run 'mailroomctl <command> --help' for its options\n");
   return 2;
 }
@@ -29,6 +31,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "send") return mailroom::ctl::sendCommand(args);
   if (command == "status") return mailroom::ctl::statusCommand(args);
+  if (command == "plan") return mailroom::ctl::planCommand(args);
   if (command == "--help" || command == "-h" || command == "help") {
     usage();
     return 0;

@@ -95,6 +95,10 @@ TEST(Parse, WholeObjectChecksKindAndReadsMetadata) {
   EXPECT_EQ(md->generation, 4);
   EXPECT_FALSE(parseMailDomain("{kind: Transport, apiVersion: mailroom.dev/v1alpha1}").ok());
   EXPECT_FALSE(parseMailDomain("{[").ok());
+  auto noMeta = parseMailDomain(
+      "{kind: MailDomain, apiVersion: mailroom.dev/v1alpha1, spec: {domain: x.example}}");
+  ASSERT_TRUE(noMeta.ok()) << noMeta.error().message;
+  EXPECT_EQ(noMeta->spec.domain, "x.example");
 }
 
 }  // namespace
