@@ -110,8 +110,9 @@ void appendStr(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-void appendFrame(std::string& out, uint8_t type, std::string_view id, std::string_view stored,
-                 std::string_view message) {
+// Returns the offset of the message bytes in `out`.
+size_t appendFrame(std::string& out, uint8_t type, std::string_view id, std::string_view stored,
+                   std::string_view message) {
   const size_t start = out.size();
   out.append(kFrameMagic, sizeof kFrameMagic);
   out.append(8, '\0');  // length and crc, filled in below
@@ -119,17 +120,20 @@ void appendFrame(std::string& out, uint8_t type, std::string_view id, std::strin
   appendStr(out, id);
   appendStr(out, stored);
   putU64(out, message.size());
+  const size_t messageAt = out.size();
   out.append(message);
   std::string_view body(out.data() + start + kFrameHeader, out.size() - start - kFrameHeader);
   std::string header;
   putU32(header, static_cast<uint32_t>(body.size()));
   putU32(header, crc32c(body));
   out.replace(start + 4, 8, header);
+  return messageAt;
 }
 
 struct Frame {
   uint8_t type = 0;
-  std::string id, stored, message;
+  std::string id, stored;
+  uint64_t messageOffset = 0, messageSize = 0;  // in the segment file
 };
 
 // Reads the frames of one journal segment until the first invalid one (the unwritten tail, or a
@@ -170,7 +174,7 @@ Result<void> scanSegment(const fs::path& path, const std::function<void(Frame&)>
     Frame f;
     size_t p = 0;
     auto take = [&](size_t n) -> std::string_view {
-      if (p + n > body.size()) throw std::out_of_range("frame");
+      if (n > body.size() - p) throw std::out_of_range("frame");
       std::string_view v(body.data() + p, n);
       p += n;
       return v;
@@ -179,7 +183,9 @@ Result<void> scanSegment(const fs::path& path, const std::function<void(Frame&)>
       f.type = static_cast<uint8_t>(take(1)[0]);
       f.id = std::string(take(getU32(take(4).data())));
       f.stored = std::string(take(getU32(take(4).data())));
-      f.message = std::string(take(getU64(take(8).data())));
+      f.messageSize = getU64(take(8).data());
+      f.messageOffset = offset + kFrameHeader + p;
+      take(f.messageSize);
     } catch (const std::out_of_range&) {
       clean = false;
       break;
@@ -203,7 +209,8 @@ std::string quarantineName(const std::string& kind, const std::string& name) {
 struct Spool::Op {
   OpKind kind = kAccept;
   StoredEnvelope stored;
-  std::string_view message;  // accept: the caller's bytes, alive while it waits
+  std::string_view message;                    // accept: the caller's bytes, alive while it waits
+  uint64_t journalSeq = 0, journalOffset = 0;  // accept: where the committer put the bytes
   bool done = false;
   std::optional<Error> error;
 };
@@ -225,7 +232,7 @@ Result<std::unique_ptr<Spool>> Spool::open(Options options) {
   std::unique_ptr<Spool> spool(new Spool(std::move(options)));
   if (auto r = spool->recover(); !r.ok()) return r.error();
   spool->committer_ = std::thread([s = spool.get()] { s->committerLoop(); });
-  spool->checkpointer_ = std::thread([s = spool.get()] { s->checkpointerLoop(); });
+  spool->materializer_ = std::thread([s = spool.get()] { s->materializerLoop(); });
   return spool;
 }
 
@@ -236,21 +243,29 @@ Spool::~Spool() {
   }
   workCv_.notify_all();
   if (committer_.joinable()) committer_.join();
-  // A clean shutdown checkpoints the current segment too: the next open replays nothing.
   {
     std::lock_guard lock(mu_);
-    if (segmentFd_ >= 0) {
-      ::close(segmentFd_);
-      segmentFd_ = -1;
-      sealed_.push_back(segmentPath_);
-    }
-    checkpointerStop_ = true;
+    materializerStop_ = true;
   }
-  checkpointCv_.notify_all();
-  if (checkpointer_.joinable()) checkpointer_.join();
+  materializeCv_.notify_all();
+  if (materializer_.joinable()) materializer_.join();
   if (segmentFd_ >= 0) ::close(segmentFd_);
+  // A clean shutdown materializes everything: the next open replays nothing.
+  if (options_.drainOnClose && segmentFd_ >= 0) {
+    {
+      std::lock_guard lock(mu_);
+      sealed_.push_back(segmentSeq_);
+    }
+    materializeOnce();
+  }
   if (journalDirFd_ >= 0) ::close(journalDirFd_);
   if (dirFd_ >= 0) ::close(dirFd_);
+}
+
+fs::path Spool::segmentPath(uint64_t seq) const {
+  char name[32];
+  std::snprintf(name, sizeof name, "%016llx.j", static_cast<unsigned long long>(seq));
+  return journalDir_ / name;
 }
 
 Result<void> Spool::recover() {
@@ -263,11 +278,15 @@ Result<void> Spool::recover() {
   journalDirFd_ = ::open(journalDir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirFd_ < 0 || journalDirFd_ < 0) return sysError("open", options_.dir);
 
-  auto quarantine = [&](const fs::path& file, const std::string& kind, const std::string& why) {
+  auto quarantine = [&](const fs::path& file, const std::string& kind, const std::string& why,
+                        bool copy = false) {
     fs::path to = quarantineDir_ / quarantineName(kind, file.filename().string());
     log::error("spool: quarantined a file",
                {{"file", file.string()}, {"to", to.string()}, {"reason", why}});
-    fs::rename(file, to, ec);
+    if (copy)
+      fs::copy_file(file, to, ec);
+    else
+      fs::rename(file, to, ec);
     ++stats_.quarantined;
   };
 
@@ -278,7 +297,8 @@ Result<void> Spool::recover() {
     bool removed = false;
   };
   std::map<std::string, Candidate> best;
-  std::map<std::string, std::string> unreadable;  // env file name -> why
+  std::map<std::string, std::pair<uint64_t, uint64_t>> inJournal;  // id -> segment, offset
+  std::map<std::string, std::string> unreadable;                   // env file name -> why
   uint64_t maxRevision = 0;
 
   for (const auto& dir : {msgDir_, envDir_, journalDir_})
@@ -303,23 +323,22 @@ Result<void> Spool::recover() {
   }
 
   // Replay the journal in segment order.
-  std::vector<std::pair<uint64_t, fs::path>> segments;
+  std::vector<uint64_t> segments;
   for (const auto& e : fs::directory_iterator(journalDir_, ec)) {
     const std::string name = e.path().filename().string();
     if (name.size() == 18 && endsWith(name, ".j") && isHex(name.substr(0, 16)))
-      segments.emplace_back(std::stoull(name.substr(0, 16), nullptr, 16), e.path());
+      segments.push_back(std::stoull(name.substr(0, 16), nullptr, 16));
     else
       quarantine(e.path(), "journal", "unexpected file in journal/");
   }
   std::sort(segments.begin(), segments.end());
-  std::vector<std::pair<fs::path, bool>> replayed;  // segment, clean end
-  Result<void> failure;
   for (size_t i = 0; i < segments.size(); ++i) {
+    const uint64_t seq = segments[i];
     bool clean = true;
     auto r = scanSegment(
-        segments[i].second,
+        segmentPath(seq),
         [&](Frame& f) {
-          if (!failure.ok() || !validId(f.id)) return;
+          if (!validId(f.id)) return;
           if (f.type == kRemove) {
             uint64_t rev = f.stored.size() == 8 ? getU64(f.stored.data()) : 0;
             maxRevision = std::max(maxRevision, rev);
@@ -329,15 +348,7 @@ Result<void> Spool::recover() {
           }
           auto stored = decodeStored(f.stored);
           if (!stored.ok() || stored->envelope.id != f.id) return;
-          if (f.type == kAccept) {
-            // Restore the message bytes when the file did not survive intact.
-            fs::path path = msgDir_ / f.id;
-            auto onDisk = readFile(path);
-            if (!onDisk.ok() || *onDisk != f.message) {
-              auto w = replaceFile(path, f.message);
-              if (!w.ok()) failure = w;
-            }
-          }
+          if (f.type == kAccept) inJournal[f.id] = {seq, f.messageOffset};
           maxRevision = std::max(maxRevision, stored->revision);
           auto it = best.find(f.id);
           if (it == best.end() || it->second.stored.revision < stored->revision)
@@ -345,79 +356,55 @@ Result<void> Spool::recover() {
         },
         clean);
     if (!r.ok()) return r;
-    if (!failure.ok()) return failure;
-    replayed.emplace_back(segments[i].second, clean || i + 1 == segments.size());
+    // A bad record before the end of an older segment is damage, not a torn tail: keep a copy.
+    if (!clean && i + 1 < segments.size())
+      quarantine(segmentPath(seq), "journal", "invalid record before the end", true);
+    sealed_.push_back(seq);
   }
 
-  // Materialize what the journal decided.
-  bool changed = !replayed.empty();
-  for (auto it = best.begin(); it != best.end();) {
-    const std::string& id = it->first;
-    if (it->second.fromJournal) {
-      unreadable.erase(id);
-      if (it->second.removed) {
-        fs::remove(msgDir_ / id, ec);
-        fs::remove(envDir_ / id, ec);
-        it = best.erase(it);
-        continue;
-      }
-      if (auto w = replaceFile(envDir_ / id, encodeStored(it->second.stored)); !w.ok()) return w;
-    }
-    ++it;
-  }
-  for (const auto& [name, why] : unreadable) {
-    quarantine(envDir_ / name, "env", why);
-    changed = true;
-  }
-
-  // Load, checking that every pending envelope still has its message bytes.
   for (auto& [id, c] : best) {
-    struct stat st {};
-    const bool present = ::stat((msgDir_ / id).c_str(), &st) == 0;
-    const bool intact = present && static_cast<uint64_t>(st.st_size) == c.stored.messageSize;
-    if (!intact && !c.stored.envelope.final()) {
-      log::error("spool: message bytes missing or truncated; dropping the envelope",
-                 {{"id", id}, {"present", present}});
-      quarantine(envDir_ / id, "env", "message bytes missing");
-      if (present) quarantine(msgDir_ / id, "msg", "size does not match the envelope");
-      changed = true;
+    if (c.fromJournal) unreadable.erase(id);
+    if (c.removed) {
+      removed_.insert(id);
       continue;
     }
-    Entry entry{std::move(c.stored), present};
+    const auto loc = inJournal.find(id);
+    Entry entry{std::move(c.stored), true, 0, 0};
+    if (loc != inJournal.end()) {
+      entry.journalSeq = loc->second.first;
+      entry.journalOffset = loc->second.second;
+      dirty_.insert(id);
+    } else {
+      struct stat st {};
+      const bool present = ::stat((msgDir_ / id).c_str(), &st) == 0;
+      entry.messagePresent =
+          present && static_cast<uint64_t>(st.st_size) == entry.stored.messageSize;
+      if (!entry.messagePresent && !entry.stored.envelope.final()) {
+        log::error("spool: message bytes missing or truncated; dropping the envelope",
+                   {{"id", id}, {"present", present}});
+        if (!c.fromJournal) quarantine(envDir_ / id, "env", "message bytes missing");
+        if (present) quarantine(msgDir_ / id, "msg", "size does not match the envelope");
+        continue;
+      }
+    }
+    if (c.fromJournal) dirty_.insert(id);
     queueDepth_ += entry.stored.envelope.pendingCount();
     if (!entry.stored.envelope.idempotencyKey.empty())
       keys_[entry.stored.envelope.idempotencyKey] = id;
     lastMicros_ = std::max(lastMicros_, idMicros(id));
     entries_.emplace(id, std::move(entry));
   }
+  for (const auto& [name, why] : unreadable) quarantine(envDir_ / name, "env", why);
   for (const auto& e : fs::directory_iterator(msgDir_, ec)) {
     const std::string name = e.path().filename().string();
-    if (!entries_.count(name)) {
-      quarantine(e.path(), "msg", "no envelope");
-      changed = true;
-    }
+    if (!entries_.count(name) && !removed_.count(name)) quarantine(e.path(), "msg", "no envelope");
   }
-
-  // Make the recovered state durable, then the journal is redundant.
-  if (changed && options_.fsync && ::syncfs(dirFd_) != 0) return sysError("syncfs", options_.dir);
-  uint64_t lastSeq = segments.empty() ? 0 : segments.back().first;
-  for (const auto& [path, clean] : replayed) {
-    if (clean)
-      fs::remove(path, ec);
-    else
-      quarantine(path, "journal", "invalid record before the end of a segment");
-  }
-  if (options_.fsync && !replayed.empty())
-    if (auto r = syncFd(journalDirFd_, "journal dir"); !r.ok()) return r;
   nextRevision_ = maxRevision + 1;
-  stats_.envelopes = entries_.size();
-  return openSegment(lastSeq + 1);
+  return openSegment(segments.empty() ? 1 : segments.back() + 1);
 }
 
 Result<void> Spool::openSegment(uint64_t seq) {
-  char name[32];
-  std::snprintf(name, sizeof name, "%016llx.j", static_cast<unsigned long long>(seq));
-  fs::path path = journalDir_ / name;
+  const fs::path path = segmentPath(seq);
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return sysError("create", path);
   // Preallocated so that appends need no block allocation; the unwritten tail reads as zeros.
@@ -435,7 +422,6 @@ Result<void> Spool::openSegment(uint64_t seq) {
   segmentFd_ = fd;
   segmentSeq_ = seq;
   segmentOffset_ = 0;
-  segmentPath_ = path;
   return {};
 }
 
@@ -498,8 +484,7 @@ Result<void> Spool::update(const Envelope& envelope) {
   std::unique_lock lock(mu_);
   auto it = entries_.find(envelope.id);
   if (it == entries_.end()) return Error::notFound("spool: no envelope " + envelope.id);
-  const StoredEnvelope& old = it->second.stored;
-  op->stored = old;
+  op->stored = it->second.stored;
   Envelope& e = op->stored.envelope;
   e.recipients = envelope.recipients;
   e.needsSmtpUtf8 = envelope.needsSmtpUtf8;
@@ -513,22 +498,47 @@ Result<void> Spool::update(const Envelope& envelope) {
 }
 
 Result<std::string> Spool::readMessage(const std::string& id) const {
-  uint64_t size = 0;
-  uint32_t crc = 0;
-  {
-    std::lock_guard lock(mu_);
-    auto it = entries_.find(id);
-    if (it == entries_.end()) return Error::notFound("spool: no envelope " + id);
-    if (!it->second.messagePresent)
-      return Error::notFound("spool: message " + id + " was purged (final)");
-    size = it->second.stored.messageSize;
-    crc = it->second.stored.messageCrc;
+  // The materializer may move the bytes from the journal to msg/<id> (and delete the segment)
+  // between our look-up and our read: look again then.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    Entry entry;
+    {
+      std::lock_guard lock(mu_);
+      auto it = entries_.find(id);
+      if (it == entries_.end()) return Error::notFound("spool: no envelope " + id);
+      if (!it->second.messagePresent)
+        return Error::notFound("spool: message " + id + " was purged (final)");
+      entry.stored.messageSize = it->second.stored.messageSize;
+      entry.stored.messageCrc = it->second.stored.messageCrc;
+      entry.journalSeq = it->second.journalSeq;
+      entry.journalOffset = it->second.journalOffset;
+    }
+    const uint64_t size = entry.stored.messageSize;
+    Result<std::string> bytes = std::string();
+    if (entry.journalSeq != 0) {
+      const fs::path path = segmentPath(entry.journalSeq);
+      int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        if (errno == ENOENT) continue;
+        return sysError("open", path);
+      }
+      bytes->resize(size);
+      ssize_t n = ::pread(fd, bytes->data(), size, static_cast<off_t>(entry.journalOffset));
+      ::close(fd);
+      if (n < 0) return sysError("read", path);
+      bytes->resize(static_cast<size_t>(n));
+    } else {
+      bytes = readFile(msgDir_ / id);
+      if (!bytes.ok()) {
+        if (bytes.error().kind == ErrorKind::kNotFound) continue;  // purged meanwhile
+        return bytes.error();
+      }
+    }
+    if (bytes->size() != size || crc32c(*bytes) != entry.stored.messageCrc)
+      return Error::internal("spool: message " + id + " does not match its checksum");
+    return bytes;
   }
-  auto bytes = readFile(msgDir_ / id);
-  if (!bytes.ok()) return bytes.error();
-  if (bytes->size() != size || crc32c(*bytes) != crc)
-    return Error::internal("spool: message " + id + " does not match its checksum");
-  return bytes;
+  return Error::notFound("spool: message " + id + " vanished while reading");
 }
 
 std::optional<Envelope> Spool::find(const std::string& id) const {
@@ -566,12 +576,15 @@ Result<void> Spool::purge(TimePoint now) {
     const Envelope& env = e.stored.envelope;
     if (!env.final()) continue;
     if (e.messagePresent) {
-      // The bytes of a final envelope are never needed again; a crash before this is durable
-      // only brings the file back for the next purge.
-      if (::unlink((msgDir_ / id).c_str()) == 0 || errno == ENOENT)
+      // The bytes of a final envelope are never needed again. Still in the journal: they go
+      // with their segment. A crash before the unlink is durable brings the file back for the
+      // next purge.
+      if (e.journalSeq != 0 || ::unlink((msgDir_ / id).c_str()) == 0 || errno == ENOENT) {
         e.messagePresent = false;
-      else
+        e.journalSeq = 0;
+      } else {
         result = sysError("unlink", msgDir_ / id);
+      }
     }
     if (env.finishedAt() + options_.retainFinal <= now) {
       auto op = std::make_shared<Op>();
@@ -622,128 +635,155 @@ void Spool::committerLoop() {
   }
 }
 
-// Files first (page cache only), then one journal write and one flush for the whole batch, then
-// the unlinks of removes (only once their remove record is durable).
+// One journal write and one flush for the whole batch.
 Result<void> Spool::commitBatch(std::vector<std::shared_ptr<Op>>& batch) {
   std::string journal;
-  std::vector<Op*> accepted;
   for (auto& op : batch) {
     const std::string& id = op->stored.envelope.id;
     if (op->kind == kRemove) {
       std::string rev;
       putU64(rev, op->stored.revision);
       appendFrame(journal, kRemove, id, rev, {});
-      continue;
-    }
-    std::string stored = encodeStored(op->stored);
-    Result<void> w;
-    if (op->kind == kAccept) {
-      w = writeFile(msgDir_ / id, op->message, true);
-      if (w.ok()) w = writeFile(envDir_ / id, stored, true);
-      if (w.ok()) accepted.push_back(op.get());
     } else {
-      w = replaceFile(envDir_ / id, stored);
+      op->journalOffset = appendFrame(journal, op->kind, id, encodeStored(op->stored),
+                                      op->kind == kAccept ? op->message : "");
     }
-    if (!w.ok()) {
-      std::error_code ec;
-      if (op->kind == kAccept) {
-        fs::remove(msgDir_ / id, ec);
-        fs::remove(envDir_ / id, ec);
-      }
-      op->error = w.error();
-      continue;
-    }
-    appendFrame(journal, op->kind, id, stored, op->kind == kAccept ? op->message : "");
   }
-  if (journal.empty()) return {};
-
-  auto fail = [&](Error e) -> Result<void> {
-    std::error_code ec;
-    for (Op* op : accepted) {  // not acknowledged: leave nothing a restart would resurrect
-      fs::remove(msgDir_ / op->stored.envelope.id, ec);
-      fs::remove(envDir_ / op->stored.envelope.id, ec);
-    }
-    return e;
-  };
   if (segmentOffset_ > 0 && segmentOffset_ + journal.size() > options_.journalSegmentBytes) {
     ::close(segmentFd_);
     segmentFd_ = -1;
     {
       std::lock_guard lock(mu_);
-      sealed_.push_back(segmentPath_);
+      sealed_.push_back(segmentSeq_);
     }
-    checkpointCv_.notify_one();
-    if (auto r = openSegment(segmentSeq_ + 1); !r.ok()) return fail(r.error());
+    materializeCv_.notify_one();
+    if (auto r = openSegment(segmentSeq_ + 1); !r.ok()) return r;
   }
   size_t done = 0;
   while (done < journal.size()) {
     ssize_t n = ::pwrite(segmentFd_, journal.data() + done, journal.size() - done,
                          static_cast<off_t>(segmentOffset_ + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail(sysError("write", segmentPath_));
+    if (n <= 0) return sysError("write", segmentPath(segmentSeq_));
     done += static_cast<size_t>(n);
   }
   if (options_.beforeSync) options_.beforeSync();
   if (options_.fsync && ::fdatasync(segmentFd_) != 0)
-    return fail(sysError("fdatasync", segmentPath_));
+    return sysError("fdatasync", segmentPath(segmentSeq_));
+  for (auto& op : batch) {
+    op->journalSeq = segmentSeq_;
+    op->journalOffset += segmentOffset_;
+  }
+  // A failed write leaves garbage after segmentOffset_ that the next batch overwrites.
   segmentOffset_ += journal.size();
-
-  std::error_code ec;
-  for (auto& op : batch)
-    if (op->kind == kRemove) {
-      fs::remove(msgDir_ / op->stored.envelope.id, ec);
-      fs::remove(envDir_ / op->stored.envelope.id, ec);
-    }
   return {};
 }
 
 void Spool::apply(const Op& op) {
   const std::string& id = op.stored.envelope.id;
   auto it = entries_.find(id);
-  if (it != entries_.end()) queueDepth_ -= it->second.stored.envelope.pendingCount();
+  if (op.kind == kAccept) {
+    queueDepth_ += op.stored.envelope.pendingCount();
+    entries_.emplace(id, Entry{op.stored, true, op.journalSeq, op.journalOffset});
+    if (!op.stored.envelope.idempotencyKey.empty()) keys_[op.stored.envelope.idempotencyKey] = id;
+    dirty_.insert(id);
+    return;
+  }
+  if (it == entries_.end()) return;  // removed meanwhile
+  queueDepth_ -= it->second.stored.envelope.pendingCount();
   if (op.kind == kRemove) {
-    if (it == entries_.end()) return;
     const std::string& key = it->second.stored.envelope.idempotencyKey;
     if (auto k = keys_.find(key); k != keys_.end() && k->second == id) keys_.erase(k);
     entries_.erase(it);
+    dirty_.erase(id);
+    removed_.insert(id);
     return;
   }
   queueDepth_ += op.stored.envelope.pendingCount();
-  if (it == entries_.end()) {
-    entries_.emplace(id, Entry{op.stored, true});
-    if (!op.stored.envelope.idempotencyKey.empty()) keys_[op.stored.envelope.idempotencyKey] = id;
-  } else {
-    it->second.stored = op.stored;
+  it->second.stored = op.stored;
+  dirty_.insert(id);
+}
+
+void Spool::materializerLoop() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      // Sealed segments wake us at once; otherwise files catch up once a second.
+      materializeCv_.wait_for(lock, std::chrono::seconds(1),
+                              [&] { return materializerStop_ || !sealed_.empty(); });
+      if (materializerStop_) return;
+      if (sealed_.empty() && dirty_.empty() && removed_.empty()) continue;
+    }
+    if (!materializeOnce()) {
+      std::unique_lock lock(mu_);  // back off after an error (disk full, I/O)
+      if (materializeCv_.wait_for(lock, std::chrono::seconds(1), [&] { return materializerStop_; }))
+        return;
+    }
   }
 }
 
-void Spool::checkpointerLoop() {
-  for (;;) {
-    fs::path segment;
-    {
-      std::unique_lock lock(mu_);
-      checkpointCv_.wait(lock, [&] { return checkpointerStop_ || !sealed_.empty(); });
-      if (sealed_.empty()) return;
-      segment = sealed_.front();
+// Writes the files of every dirty envelope, then makes the sealed segments redundant: every
+// record in them was applied (so marked dirty) before they were sealed, hence before this pass.
+bool Spool::materializeOnce() {
+  std::vector<uint64_t> segments;
+  std::vector<std::pair<std::string, Entry>> work;
+  std::vector<std::string> gone;
+  {
+    std::lock_guard lock(mu_);
+    segments.assign(sealed_.begin(), sealed_.end());
+    for (const auto& id : dirty_)
+      if (auto it = entries_.find(id); it != entries_.end()) work.emplace_back(id, it->second);
+    dirty_.clear();
+    gone.assign(removed_.begin(), removed_.end());
+    removed_.clear();
+  }
+  bool ok = true;
+  std::error_code ec;
+  for (auto& [id, e] : work) {
+    Result<void> w;
+    if (e.journalSeq != 0 && e.messagePresent) {
+      auto bytes = readMessage(id);
+      if (bytes.ok())
+        w = writeFile(msgDir_ / id, *bytes, false);
+      else if (bytes.error().kind != ErrorKind::kNotFound)
+        w = bytes.error();
     }
-    // Every file written for this segment's records was written before it was sealed, so one
-    // syncfs makes them durable; then the segment is redundant. Segments go strictly in order:
-    // a later remove record must never be deleted while an earlier accept record survives.
-    if (options_.fsync && ::syncfs(dirFd_) != 0) {
-      log::error("spool: syncfs failed; keeping the journal segment, retrying in a second",
-                 {{"segment", segment.string()}, {"error", std::strerror(errno)}});
-      std::unique_lock lock(mu_);
-      if (checkpointCv_.wait_for(lock, std::chrono::seconds(1), [&] { return checkpointerStop_; }))
-        return;  // recovery replays what is left
+    if (w.ok()) w = writeFile(envDir_ / id, encodeStored(e.stored), false);
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(id);
+    if (!w.ok()) {
+      log::error("spool: cannot write files; the journal keeps them",
+                 {{"id", id}, {"error", w.error().message}});
+      if (it != entries_.end()) dirty_.insert(id);
+      ok = false;
       continue;
     }
-    std::error_code ec;
-    fs::remove(segment, ec);
-    if (options_.fsync) (void)::fsync(journalDirFd_);
+    ++stats_.materialized;
+    if (it == entries_.end()) {
+      removed_.insert(id);  // removed while we wrote: the next pass deletes the files
+    } else if (!it->second.messagePresent) {
+      fs::remove(msgDir_ / id, ec);  // purged while we wrote
+    } else if (it->second.journalSeq == e.journalSeq) {
+      it->second.journalSeq = 0;  // the bytes now live in msg/<id>
+    }
+  }
+  for (const auto& id : gone) {
+    fs::remove(msgDir_ / id, ec);
+    fs::remove(envDir_ / id, ec);
+  }
+  if (!ok || segments.empty()) return ok;
+  if (options_.fsync && ::syncfs(dirFd_) != 0) {
+    log::error("spool: syncfs failed; keeping the journal", {{"error", std::strerror(errno)}});
+    return false;
+  }
+  for (uint64_t seq : segments) {
+    fs::remove(segmentPath(seq), ec);
+    if (options_.fsync) (void)::fsync(journalDirFd_);  // in order: see the header
     std::lock_guard lock(mu_);
-    sealed_.pop_front();
+    if (!sealed_.empty() && sealed_.front() == seq) sealed_.pop_front();
     ++stats_.checkpoints;
   }
+  return true;
 }
 
 }  // namespace mailroom::spool

@@ -4,28 +4,31 @@
 // message, written once), made fast with a group-committed journal.
 //
 // Layout under Options::dir:
-//   msg/<id>          the message bytes, created with O_EXCL, never rewritten
-//   env/<id>          the stored envelope (codec.h: magic, version, length, CRC-32C, revision,
-//                     message size and CRC); replaced by write env/<id>.tmp + rename
 //   journal/<seq>.j   group-commit journal segments (64 MiB, preallocated). Frame: "MRJ1"
 //                     u32 bodyLength u32 crc32c(body); body = u8 type (1 accept, 2 update,
-//                     3 remove), str id, str storedEnvelope, u64 length + message bytes (accept)
+//                     3 remove), str id, str storedEnvelope (remove: u64 revision),
+//                     u64 length + message bytes (accept only)
+//   msg/<id>          the message bytes, materialized from the journal
+//   env/<id>          the stored envelope (codec.h: magic, version, length, CRC-32C, revision,
+//                     message size and CRC), materialized from the journal
 //   quarantine/       files that failed to parse, moved aside (never deleted) for a human
 //
 // Durability (group commit): callers queue operations; one committer thread takes every queued
-// operation, writes their msg/env files (page cache only), appends one journal record per
-// operation in a single write, fdatasyncs the journal once, then wakes every waiter. The journal
-// makes the batch durable with one flush instead of two fsyncs per message plus a directory
-// fsync. When a segment fills up, a checkpointer thread makes the files themselves durable with
-// one syncfs() and deletes the segment (directory fsynced, strictly in order, so a later
-// segment's remove record never outlives an earlier accept).
+// operation, appends one journal record per operation in a single write, fdatasyncs the journal
+// once, applies the batch in memory and wakes every waiter. An acknowledged message therefore
+// costs no file creation and no fsync of its own (creating files costs milliseconds each on a
+// busy ext4). A materializer thread then writes msg/<id> and env/<id> in the background;
+// readMessage reads from the journal until then. When a segment is full it is sealed; the
+// materializer writes every file the sealed segments cover, makes them durable with one
+// syncfs(), and deletes the segments strictly in order (a later remove record never outlives
+// an earlier accept record).
 //
-// Recovery (open): delete *.tmp; load env/*; replay the journal (the highest revision of each
-// envelope wins; accept records restore msg/<id> when it is missing or its CRC differs; remove
-// records delete); make the result durable and delete the journal; quarantine env files that do
-// not parse and that the journal does not supersede, and msg files without an envelope; drop
-// (moved to quarantine, logged as an error) a pending envelope whose message bytes are missing;
-// rebuild the idempotency index. Nothing is rescanned per accept.
+// Recovery (open): delete *.tmp; load env/*; replay the journal into memory (the highest
+// revision of each envelope wins; accept records locate the message bytes in the journal;
+// remove records delete); hand the replayed segments to the materializer; quarantine env files
+// that do not parse and that the journal does not supersede, and msg files without an envelope;
+// drop (moved to quarantine, logged as an error) a pending envelope whose message bytes are
+// missing; rebuild the idempotency index. Nothing is rescanned per accept.
 #pragma once
 
 #include <chrono>
@@ -38,6 +41,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -57,6 +61,9 @@ class Spool {
     bool fsync = true;                   // off only for benchmarks that say so
     std::chrono::hours retainFinal{24};  // how long final envelopes stay visible to GetMessage
     uint64_t journalSegmentBytes = 64ull << 20;
+    // On destruction, materialize everything and delete the journal (off: leave the journal
+    // for the next open to replay, e.g. benchmarks that do not want to wait for it).
+    bool drainOnClose = true;
     // Test hook: called by the committer before it syncs each batch (tests block it to make
     // batching deterministic).
     std::function<void()> beforeSync;
@@ -70,12 +77,13 @@ class Spool {
 
   // Observable counters (group-commit tests, metrics).
   struct Stats {
-    uint64_t commits = 0;      // journal batches written (one fdatasync each when fsync is on)
-    uint64_t operations = 0;   // operations committed (accepts, updates, removes)
-    uint64_t checkpoints = 0;  // journal segments made redundant and deleted
-    size_t queued = 0;         // operations waiting for the committer right now
-    size_t quarantined = 0;    // files moved to quarantine/ by open()
-    size_t envelopes = 0;      // envelopes in memory (pending and retained final ones)
+    uint64_t commits = 0;       // journal batches written (one fdatasync each when fsync is on)
+    uint64_t operations = 0;    // operations committed (accepts, updates, removes)
+    uint64_t checkpoints = 0;   // journal segments made redundant and deleted
+    uint64_t materialized = 0;  // envelopes whose files the materializer wrote
+    size_t queued = 0;          // operations waiting for the committer right now
+    size_t quarantined = 0;     // files moved to quarantine/ by open()
+    size_t envelopes = 0;       // envelopes in memory (pending and retained final ones)
   };
 
   // Creates the directories and recovers (see above).
@@ -111,16 +119,20 @@ class Spool {
   struct Op;
   struct Entry {
     StoredEnvelope stored;
-    bool messagePresent = true;
+    bool messagePresent = true;  // false once purge() dropped the bytes of a final envelope
+    uint64_t journalSeq = 0;     // != 0: the message bytes are still only in this segment
+    uint64_t journalOffset = 0;  // ... at this offset
   };
   explicit Spool(Options options);
   Result<void> recover();
   Result<void> openSegment(uint64_t seq);
+  std::filesystem::path segmentPath(uint64_t seq) const;
   Result<void> submit(const std::shared_ptr<Op>& op, std::unique_lock<std::mutex>& lock);
   void committerLoop();
-  void checkpointerLoop();
   Result<void> commitBatch(std::vector<std::shared_ptr<Op>>& batch);
   void apply(const Op& op);
+  void materializerLoop();
+  bool materializeOnce();
   std::string newId();
 
   Options options_;
@@ -128,11 +140,13 @@ class Spool {
   int dirFd_ = -1, journalDirFd_ = -1;
 
   mutable std::mutex mu_;
-  std::condition_variable workCv_, doneCv_, checkpointCv_;
+  std::condition_variable workCv_, doneCv_, materializeCv_;
   std::map<std::string, Entry> entries_;               // ordered by id = by acceptance time
   std::unordered_map<std::string, std::string> keys_;  // idempotency key -> id
   std::unordered_map<std::string, std::shared_ptr<Op>> pendingKeys_;  // keys being committed
   std::vector<std::shared_ptr<Op>> queue_;
+  std::set<std::string> dirty_;    // ids whose files lag behind memory
+  std::set<std::string> removed_;  // removed ids whose files must go
   size_t queueDepth_ = 0;
   uint64_t nextRevision_ = 1;
   uint64_t lastMicros_ = 0;
@@ -140,15 +154,14 @@ class Spool {
   bool stopping_ = false;
   Stats stats_;
 
-  // Journal state, owned by the committer thread.
+  // Journal state, owned by the committer thread (segmentSeq_ is also read under mu_).
   int segmentFd_ = -1;
   uint64_t segmentSeq_ = 0;
   uint64_t segmentOffset_ = 0;
-  std::filesystem::path segmentPath_;
-  std::deque<std::filesystem::path> sealed_;  // guarded by mu_
-  bool checkpointerStop_ = false;             // guarded by mu_
+  std::deque<uint64_t> sealed_;    // guarded by mu_: full segments, oldest first
+  bool materializerStop_ = false;  // guarded by mu_
 
-  std::thread committer_, checkpointer_;
+  std::thread committer_, materializer_;
 };
 
 }  // namespace mailroom::spool

@@ -60,8 +60,6 @@ TEST(SpoolTest, AcceptFindUpdateReadRoundTrip) {
   EXPECT_EQ(a->id.size(), 21u);
   EXPECT_EQ(a->envelope.id, a->id);
   EXPECT_EQ(a->envelope.size, message.size());
-  EXPECT_TRUE(fs::exists(tmp.path() / "msg" / a->id));
-  EXPECT_TRUE(fs::exists(tmp.path() / "env" / a->id));
 
   auto found = spool->find(a->id);
   ASSERT_TRUE(found);
@@ -166,7 +164,10 @@ TEST(SpoolTest, ReopenResumesPendingWithStates) {
     c.envelope.recipients[0].state = RecipientState::kDelivered;
     ASSERT_TRUE(spool->update(c.envelope).ok());
   }
-  EXPECT_EQ(filesIn(tmp.path() / "journal"), 0u);  // clean shutdown checkpointed the journal
+  // A clean shutdown materialized every file and deleted the journal.
+  EXPECT_EQ(filesIn(tmp.path() / "journal"), 0u);
+  EXPECT_EQ(filesIn(tmp.path() / "msg"), 3u);
+  EXPECT_EQ(filesIn(tmp.path() / "env"), 3u);
   auto spool = openSpool(tmp.path());
   auto pending = spool->pending();
   ASSERT_EQ(pending.size(), 2u);
@@ -207,7 +208,10 @@ TEST(SpoolTest, ReplaysTheJournalWhenFilesAreLost) {
   EXPECT_EQ(e->recipients[0].state, RecipientState::kDeferred);  // the newer record won
   EXPECT_EQ(spool->readMessage(id).value(), "journaled bytes");
   EXPECT_EQ(spool->accept(simple("replay"), "again").value().id, id);
-  EXPECT_EQ(filesIn(tmp.path() / "s" / "journal"), 1u);  // replayed segment gone, fresh one open
+  spool.reset();
+  EXPECT_EQ(filesIn(tmp.path() / "s" / "journal"), 0u);
+  EXPECT_TRUE(fs::exists(tmp.path() / "s" / "msg" / id));
+  EXPECT_TRUE(fs::exists(tmp.path() / "s" / "env" / id));
 }
 
 TEST(SpoolTest, IdempotencyAcrossReopen) {
@@ -341,8 +345,12 @@ TEST(SpoolTest, PendingEnvelopeWithoutMessageIsDropped) {
 
 TEST(SpoolTest, ReadMessageDetectsCorruption) {
   TempDir tmp;
+  std::string id;
+  {
+    auto first = openSpool(tmp.path());
+    id = first->accept(simple(), "original").value().id;
+  }
   auto spool = openSpool(tmp.path());
-  auto id = spool->accept(simple(), "original").value().id;
   std::ofstream(tmp.path() / "msg" / id, std::ios::trunc) << "Original";
   auto r = spool->readMessage(id);
   ASSERT_FALSE(r.ok());
