@@ -440,10 +440,18 @@ Task<TransactionResult> Session::send(const Transaction& txn) {
       failAll(ioError(Stage::kMail, mail.error()));
       co_return result;
     }
+    if (mail->code == 421) {  // closing: the rest of the replies will never come
+      failAll(replyError(Stage::kMail, *mail, "MAIL"));
+      co_return result;
+    }
     for (size_t i : sent) {
       auto r = co_await readReply(t.rcpt);
       if (!r.ok()) {
         failAll(ioError(Stage::kRcpt, r.error()));
+        co_return result;
+      }
+      if (r->code == 421) {
+        failAll(replyError(Stage::kRcpt, *r, "RCPT"));
         co_return result;
       }
       recordRcpt(i, *r);
@@ -495,11 +503,13 @@ Task<TransactionResult> Session::send(const Transaction& txn) {
         failAll(ioError(Stage::kRcpt, r.error()));
         co_return result;
       }
+      if (r->code == 421) {
+        failAll(replyError(Stage::kRcpt, *r, "RCPT"));
+        co_return result;
+      }
       recordRcpt(i, *r);
-      if (r->code == 421) break;
     }
-    if (!anyAccepted() || !usable_) {
-      if (!usable_) failAll({Stage::kRcpt, std::nullopt, "RCPT: the server closed", false});
+    if (!anyAccepted()) {
       co_await abandon();
       co_return result;
     }

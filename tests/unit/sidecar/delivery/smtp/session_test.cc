@@ -861,3 +861,107 @@ TEST_F(SessionTest, StartTlsRefusedOpportunisticContinuesPlain) {
 
 }  // namespace
 }  // namespace mailroom::smtp
+
+namespace mailroom::smtp {
+namespace {
+
+TEST_F(SessionTest, ServerClosing421AtRcptFailsAllTemporarily) {
+  FakeSmtpOptions o;
+  o.script = [](const testing::FakeSmtpConnection&, const SmtpCommand& c) {
+    if (c.verb == "RCPT" && c.arg.find("second@") != std::string::npos) {
+      return SmtpAction::say("421 4.7.0 too many errors, closing");
+    }
+    return SmtpAction::byDefault();
+  };
+  for (bool pipelining : {true, false}) {
+    SCOPED_TRACE(pipelining ? "pipelined" : "one by one");
+    if (!pipelining) o.extensions = {};
+    io_.restart();
+    start(o);
+    TransactionResult res;
+    bool usable = true;
+    run([&]() -> Task<void> {
+      auto s = co_await openOk(options());
+      if (!s) co_return;
+      Transaction t = txn({"first@example.net", "second@example.net"});
+      res = co_await s->send(t);
+      usable = s->usable();
+    });
+    ASSERT_TRUE(res.error.has_value());
+    EXPECT_EQ(res.error->stage, Stage::kRcpt);
+    EXPECT_FALSE(res.error->permanent);
+    ASSERT_TRUE(res.error->reply.has_value());
+    EXPECT_EQ(res.error->reply->code, 421);
+    for (const auto& r : res.recipients) {
+      EXPECT_FALSE(r.delivered);
+      EXPECT_FALSE(r.permanent);
+      EXPECT_EQ(r.reply.code, 421);
+    }
+    EXPECT_FALSE(usable);
+  }
+}
+
+TEST_F(SessionTest, PipelinedDataAcceptedAfterAllRcptsRefusedGetsEmptyMessage) {
+  FakeSmtpOptions o;
+  o.script = [](const testing::FakeSmtpConnection&, const SmtpCommand& c) {
+    if (c.verb == "RCPT") return SmtpAction::say("550 5.1.1 no");
+    if (c.verb == "DATA") return SmtpAction::say("354 go ahead anyway");
+    return SmtpAction::byDefault();
+  };
+  start(o);
+  TransactionResult res;
+  run([&]() -> Task<void> {
+    auto s = co_await openOk(options());
+    if (!s) co_return;
+    Transaction t = txn({"a@example.net"});
+    res = co_await s->send(t);
+    EXPECT_TRUE(s->usable());
+  });
+  EXPECT_FALSE(res.error.has_value());
+  EXPECT_TRUE(res.recipients.at(0).permanent);
+  EXPECT_EQ(res.recipients.at(0).reply.code, 550);
+  // RFC 2920 §3.1: "." right away, then RSET; no message body was sent.
+  const auto& cmds = conn().commands;
+  ASSERT_GE(cmds.size(), 2u);
+  EXPECT_EQ(cmds.back(), "RSET");
+  ASSERT_EQ(conn().messages.size(), 1u);
+  EXPECT_EQ(conn().messages[0].raw, "");
+}
+
+TEST_F(SessionTest, SourceAddressNotLocalIsTemporaryConnectError) {
+  start();
+  std::optional<SessionError> err;
+  run([&]() -> Task<void> {
+    // 198.51.100.0/24 (TEST-NET-2) is not configured on this host: bind fails.
+    auto r = co_await open(options(), asio::ip::make_address("198.51.100.77"));
+    if (auto* e = std::get_if<SessionError>(&r)) err = *e;
+  });
+  ASSERT_TRUE(err.has_value());
+  EXPECT_EQ(err->stage, Stage::kConnect);
+  EXPECT_FALSE(err->permanent);
+  EXPECT_TRUE(server_->connections().empty());
+}
+
+TEST_F(SessionTest, Ipv6Loopback) {
+  FakeSmtpOptions o;
+  o.listen = asio::ip::make_address("::1");
+  try {
+    start(o);
+  } catch (const boost::system::system_error& e) {
+    GTEST_SKIP() << "no IPv6 loopback (::1): " << e.what();
+  }
+  TransactionResult res;
+  asio::ip::tcp::endpoint local;
+  run([&]() -> Task<void> {
+    auto s = co_await openOk(options());
+    if (!s) co_return;
+    local = s->localEndpoint();
+    Transaction t = txn({"a@example.net"});
+    res = co_await s->send(t);
+  });
+  EXPECT_TRUE(local.address().is_v6());
+  EXPECT_TRUE(res.recipients.at(0).delivered);
+}
+
+}  // namespace
+}  // namespace mailroom::smtp
