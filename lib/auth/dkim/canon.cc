@@ -19,19 +19,37 @@ bool isWsp(char c) {
   return c == ' ' || c == '\t';
 }
 
-std::string simpleBody(std::string_view body) {
-  std::string out(body);
-  if (!out.empty() && !out.ends_with("\r\n")) out += "\r\n";
-  while (out.size() >= 4 && out.ends_with("\r\n\r\n")) out.resize(out.size() - 2);
-  if (out.empty() || out == "\r\n") return "\r\n";
-  return out;
+void simpleBody(std::string_view body, const BodySink& sink) {
+  // Everything up to the end of the last non-empty line, then its CRLF (added if missing);
+  // an empty body (or only empty lines) is a single CRLF (§3.4.3).
+  size_t end = body.size();
+  while (end >= 2 && body.substr(0, end).ends_with("\r\n")) {
+    if (end == 2 || body.substr(0, end - 2).ends_with("\r\n")) {
+      end -= 2;  // an empty line
+    } else {
+      break;
+    }
+  }
+  std::string_view kept = body.substr(0, end);
+  if (kept.empty()) {
+    sink("\r\n");
+    return;
+  }
+  sink(kept);
+  if (!kept.ends_with("\r\n")) sink("\r\n");
 }
 
-std::string relaxedBody(std::string_view body) {
-  // The output is never longer than the input plus one CRLF, so write through a raw pointer
-  // into a buffer sized once (this loop is the per-byte hot path of signing large messages).
-  std::string out(body.size() + 2, '\0');
-  char* w = out.data();
+void relaxedBody(std::string_view body, const BodySink& sink) {
+  // Output goes through a fixed buffer written by raw pointer (this loop is the per-byte hot
+  // path of signing large messages) and is handed to the sink in chunks.
+  char buf[8192];
+  char* w = buf;
+  auto room = [&](size_t n) {
+    if (static_cast<size_t>(buf + sizeof buf - w) < n) {
+      sink(std::string_view(buf, static_cast<size_t>(w - buf)));
+      w = buf;
+    }
+  };
   size_t pendingEmpty = 0;  // empty lines seen but not yet known to be followed by text
   const char* p = body.data();
   const char* end = p + body.size();
@@ -56,9 +74,13 @@ std::string relaxedBody(std::string_view body) {
       p = next;
       continue;
     }
-    for (; pendingEmpty; --pendingEmpty) *w++ = '\r', *w++ = '\n';
+    for (; pendingEmpty; --pendingEmpty) {
+      room(2);
+      *w++ = '\r', *w++ = '\n';
+    }
     bool inWsp = false;  // inside a WSP run whose single SP is not written yet
     while (p < last) {
+      room(18);  // one round below writes at most 9 bytes (fast) or 16 (slow)
       // Fast path: 8 bytes without HTAB and without two adjacent SPs are copied as they are
       // (ordinary text); anything else goes through the byte loop below.
       if constexpr (std::endian::native == std::endian::little) {
@@ -91,31 +113,34 @@ std::string relaxedBody(std::string_view body) {
         *w++ = c;
       }
     }
+    room(2);
     *w++ = '\r', *w++ = '\n';
     p = next;
   }
-  out.resize(static_cast<size_t>(w - out.data()));
-  return out;
+  if (w > buf) sink(std::string_view(buf, static_cast<size_t>(w - buf)));
 }
 
 }  // namespace
 
 std::string canonicalizeHeader(Canon canon, std::string_view rawField) {
   if (canon == Canon::kSimple) {
-    std::string out(rawField);
+    std::string out;
+    out.reserve(rawField.size() + 2);
+    out.append(rawField);
     out += "\r\n";
     return out;
   }
   size_t colon = rawField.find(':');
   std::string_view name = rawField.substr(0, colon);
   std::string_view value = colon == std::string_view::npos ? "" : rawField.substr(colon + 1);
-  std::string out;
-  out.reserve(rawField.size() + 2);
+  // Never longer than the input plus ':' and CRLF; written through a raw pointer.
+  std::string out(rawField.size() + 3, '\0');
+  char* w = out.data();
   // Field name: lower case, WSP before the colon removed (§3.4.2).
   size_t nameEnd = name.find_last_not_of(" \t");
   name = nameEnd == std::string_view::npos ? std::string_view() : name.substr(0, nameEnd + 1);
-  for (char c : name) out += (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-  out += ':';
+  for (char c : name) *w++ = (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+  *w++ = ':';
   // Value: unfold (drop CR/LF), WSP runs -> one SP, no WSP at either end.
   bool pendingSpace = false;
   bool any = false;
@@ -125,17 +150,29 @@ std::string canonicalizeHeader(Canon canon, std::string_view rawField) {
       pendingSpace = any;
       continue;
     }
-    if (pendingSpace) out += ' ';
+    if (pendingSpace) *w++ = ' ';
     pendingSpace = false;
     any = true;
-    out += c;
+    *w++ = c;
   }
-  out += "\r\n";
+  *w++ = '\r', *w++ = '\n';
+  out.resize(static_cast<size_t>(w - out.data()));
   return out;
 }
 
+void canonicalizeBody(Canon canon, std::string_view body, const BodySink& sink) {
+  if (canon == Canon::kSimple) {
+    simpleBody(body, sink);
+  } else {
+    relaxedBody(body, sink);
+  }
+}
+
 std::string canonicalizeBody(Canon canon, std::string_view body) {
-  return canon == Canon::kSimple ? simpleBody(body) : relaxedBody(body);
+  std::string out;
+  out.reserve(body.size() + 2);
+  canonicalizeBody(canon, body, [&](std::string_view chunk) { out.append(chunk); });
+  return out;
 }
 
 }  // namespace mailroom::dkim

@@ -3,6 +3,7 @@
 // wire form with CRLF line endings (lib/mime parseMessage normalizes bare LF before this).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -18,5 +19,10 @@ std::string canonicalizeHeader(Canon canon, std::string_view rawField);
 // relaxed: WSP runs reduced to one SP, WSP at line ends removed, trailing empty lines removed,
 // an empty body stays empty. Both add a CRLF after a last line that lacks one.
 std::string canonicalizeBody(Canon canon, std::string_view body);
+
+// The same bytes handed to sink in order, in chunks, without building the whole canonical
+// body (the signer feeds them straight into the body hash).
+using BodySink = std::function<void(std::string_view)>;
+void canonicalizeBody(Canon canon, std::string_view body, const BodySink& sink);
 
 }  // namespace mailroom::dkim

@@ -5,6 +5,21 @@
 #include "lib/auth/dkim/tags.h"
 
 namespace mailroom::dkim {
+namespace {
+
+// ASCII case-insensitive equality (header field names are ASCII; no locale lookups).
+bool nameEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = char(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = char(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 std::string bodyHashOfCanonical(std::string_view canonicalBody, std::optional<uint64_t> length) {
   if (length && *length < canonicalBody.size()) canonicalBody = canonicalBody.substr(0, *length);
@@ -19,7 +34,7 @@ std::string headerHashInput(const mime::Message& message, const std::vector<std:
   for (const auto& name : h) {
     for (size_t i = message.headers.size(); i-- > 0;) {
       const auto& field = message.headers[i];
-      if (used[i] || &field == skip || !mime::iequals(field.name, name)) continue;
+      if (used[i] || &field == skip || !nameEquals(field.name, name)) continue;
       used[i] = true;
       out += canonicalizeHeader(canon, field.raw);
       break;

@@ -41,12 +41,16 @@ bool withinDomain(std::string_view host, std::string_view domain) {
 }  // namespace
 
 std::vector<std::string> headersToSign(const mime::Message& message) {
-  std::vector<std::string> out;
-  for (auto name : kSignedFields) {
-    size_t n = message.findAll(name).size();
-    if (name == "from") ++n;  // over-sign: a From added later has no slot left (§8.15)
-    for (size_t i = 0; i < n; ++i) out.emplace_back(name);
+  std::array<size_t, kSignedFields.size()> counts{};
+  for (const auto& field : message.headers) {
+    std::string name = lower(field.name);
+    for (size_t i = 0; i < kSignedFields.size(); ++i)
+      if (name == kSignedFields[i]) ++counts[i];
   }
+  ++counts[0];  // over-sign From: a From added later has no slot left (§8.15)
+  std::vector<std::string> out;
+  for (size_t i = 0; i < kSignedFields.size(); ++i)
+    for (size_t n = 0; n < counts[i]; ++n) out.emplace_back(kSignedFields[i]);
   return out;
 }
 
@@ -111,7 +115,11 @@ Result<std::string> DkimSigner::signatureHeaders(const mime::Message& message,
   for (const auto& key : keys_) {
     if (!withinDomain(d, key.domain)) continue;
     auto& bh = bodyHashes[key.canon.body];
-    if (bh.empty()) bh = bodyHashOfCanonical(canonicalizeBody(key.canon.body, message.body));
+    if (bh.empty()) {
+      Sha256 hash;
+      canonicalizeBody(key.canon.body, message.body, [&](std::string_view c) { hash.update(c); });
+      bh = hash.finish();
+    }
 
     Signature sig;
     sig.algorithm = key.algorithm;
