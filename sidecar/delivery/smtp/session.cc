@@ -280,10 +280,17 @@ Task<std::optional<SessionError>> Session::connectAndGreet(
   co_return SessionError{Stage::kConnect, std::nullopt, "connect: too many reconnects", false};
 }
 
+// Our name for EHLO/HELO: the configured one, else an address literal (§4.1.3), never empty.
+std::string Session::helloName() const {
+  if (!options_.ehloHostname.empty()) return options_.ehloHostname;
+  const auto a = local_.address();
+  return a.is_v6() ? "[IPv6:" + a.to_string() + "]" : "[" + a.to_string() + "]";
+}
+
 Task<std::optional<SessionError>> Session::hello(bool helo, bool* closed) {
   const auto t = options_.timeouts.ehlo;
   if (!helo) {
-    out_ = "EHLO " + options_.ehloHostname + "\r\n";
+    out_ = "EHLO " + helloName() + "\r\n";
     auto r = co_await command(out_, t);
     if (!r.ok()) {
       *closed = !io_->timedOut;
@@ -293,10 +300,14 @@ Task<std::optional<SessionError>> Session::hello(bool helo, bool* closed) {
       caps_ = parseEhlo(*r);
       co_return std::nullopt;
     }
-    if (!r->permanent() || !usable_) co_return replyError(Stage::kEhlo, *r, "EHLO");
+    if (!r->permanent() || !usable_) {
+      SessionError e = replyError(Stage::kEhlo, *r, "EHLO");
+      co_await quit();
+      co_return e;
+    }
     // 5xx to EHLO: an old server (§4.1.4 lets the client fall back to HELO).
   }
-  out_ = "HELO " + options_.ehloHostname + "\r\n";
+  out_ = "HELO " + helloName() + "\r\n";
   auto r = co_await command(out_, t);
   if (!r.ok()) co_return ioError(Stage::kEhlo, r.error());
   if (r->code / 100 != 2) {

@@ -48,8 +48,9 @@ struct Timeouts {  // RFC 5321 §4.5.3.2 defaults
 };
 
 struct SessionOptions {
-  std::string ehloHostname;  // our name in EHLO/HELO
-  std::string serverName;    // the MX host name: SNI and certificate verification
+  std::string
+      ehloHostname;        // our name in EHLO/HELO; "" sends our address literal ("[198.51.100.7]")
+  std::string serverName;  // the MX host name: SNI and certificate verification
   TlsPolicy tls = TlsPolicy::kOpportunistic;
   bool verifyCertificate = false;  // with kRequired: chain and serverName must verify
   // Client context (TLS 1.2+ is enforced on each connection). nullptr: a shared default
@@ -126,6 +127,7 @@ class Session {
   Task<std::optional<SessionError>> connectAndGreet(asio::ip::tcp::endpoint remote,
                                                     std::optional<asio::ip::address> source);
   Task<std::optional<SessionError>> hello(bool helo, bool* closed);
+  std::string helloName() const;
   Task<std::optional<SessionError>> startTls(bool* retryPlain);
   Task<Result<void>> write(std::string_view bytes, std::chrono::milliseconds timeout);
   Task<Result<Reply>> readReply(std::chrono::milliseconds timeout);

@@ -942,6 +942,34 @@ TEST_F(SessionTest, SourceAddressNotLocalIsTemporaryConnectError) {
   EXPECT_TRUE(server_->connections().empty());
 }
 
+TEST_F(SessionTest, EhloNameDefaultsToAddressLiteral) {
+  start();
+  run([&]() -> Task<void> {
+    auto o = options();
+    o.ehloHostname = "";
+    auto s = co_await openOk(o);
+    if (s) co_await s->quit();
+  });
+  EXPECT_EQ(conn().ehloName, "[127.0.0.1]");  // RFC 5321 §4.1.3 address literal
+}
+
+TEST_F(SessionTest, Ehlo4xxQuitsPolitely) {
+  FakeSmtpOptions o;
+  o.script = [](const testing::FakeSmtpConnection&, const SmtpCommand& c) {
+    if (c.verb == "EHLO") return SmtpAction::say("450 4.3.2 not now");
+    return SmtpAction::byDefault();
+  };
+  start(o);
+  std::optional<SessionError> err;
+  run([&]() -> Task<void> {
+    auto r = co_await open(options());
+    if (auto* e = std::get_if<SessionError>(&r)) err = *e;
+  });
+  ASSERT_TRUE(err.has_value());
+  EXPECT_EQ(err->reply->code, 450);
+  EXPECT_EQ(conn().commands.back(), "QUIT");
+}
+
 TEST_F(SessionTest, Ipv6Loopback) {
   FakeSmtpOptions o;
   o.listen = asio::ip::make_address("::1");
