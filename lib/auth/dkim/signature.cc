@@ -35,6 +35,24 @@ Result<Canon> parseCanon(std::string_view s) {
   return tagError("c", "unknown canonicalization '" + std::string(s) + "'");
 }
 
+// d= and s= are domain names (§3.5 "domain-name", §3.1 selector = sub-domain *("." ...)):
+// non-empty labels of letters, digits, '-' and '_' (seen in real selectors), no whitespace.
+bool isDomainName(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  size_t label = 0;
+  for (char c : s) {
+    if (c == '.') {
+      if (label == 0) return false;
+      label = 0;
+      continue;
+    }
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_';
+    if (!ok || ++label > 63) return false;
+  }
+  return label > 0 || s.size() > 1;  // one trailing dot is tolerated
+}
+
 // True when host equals domain or is a subdomain of it (case-insensitive).
 bool withinDomain(std::string_view host, std::string_view domain) {
   std::string h = lower(host), d = lower(domain);
@@ -123,8 +141,8 @@ Result<Signature> parseSignature(std::string_view value) {
     }
   }
 
-  sig.domain = stripWhitespace(findTag(*tags, "d")->value);
-  if (sig.domain.empty()) return tagError("d", "empty domain");
+  sig.domain = findTag(*tags, "d")->value;
+  if (!isDomainName(sig.domain)) return tagError("d", "not a domain name");
 
   bool hasFrom = false;
   std::string hv = stripWhitespace(findTag(*tags, "h")->value);
@@ -168,8 +186,8 @@ Result<Signature> parseSignature(std::string_view value) {
     }
     if (!dnsTxt) return tagError("q", "no supported query method (dns/txt)");
   }
-  sig.selector = stripWhitespace(findTag(*tags, "s")->value);
-  if (sig.selector.empty()) return tagError("s", "empty selector");
+  sig.selector = findTag(*tags, "s")->value;
+  if (!isDomainName(sig.selector)) return tagError("s", "not a selector (dot-separated labels)");
 
   if (const Tag* t = findTag(*tags, "t")) {
     auto n = parseNumber("t", stripWhitespace(t->value), 12);

@@ -67,6 +67,12 @@ TEST(Signature, ErrorsNameTheTag) {
   expectTagError(sigValue("; i=joe@evil.example"), "i");
   expectTagError(sigValue("; t=200; x=100"), "x");
   expectTagError(sigValue("; c=fancy/simple"), "c");
+  std::string badDomain = sigValue("");
+  badDomain.replace(badDomain.find("d=example.com"), 13, "d=exa mple.com");
+  expectTagError(badDomain, "d");
+  std::string badSelector = sigValue("");
+  badSelector.replace(badSelector.find("s=sel"), 5, "s=a@b");
+  expectTagError(badSelector, "s");
   expectTagError(sigValue("; l=12a"), "l");
   expectTagError(sigValue("; q=http/well-known"), "q");
   std::string badBh = sigValue("");
