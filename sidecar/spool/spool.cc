@@ -382,7 +382,7 @@ Result<void> Spool::recover() {
       if (!entry.messagePresent && !entry.stored.envelope.final()) {
         log::error("spool: message bytes missing or truncated; dropping the envelope",
                    {{"id", id}, {"present", present}});
-        if (!c.fromJournal) quarantine(envDir_ / id, "env", "message bytes missing");
+        if (fs::exists(envDir_ / id, ec)) quarantine(envDir_ / id, "env", "message bytes missing");
         if (present) quarantine(msgDir_ / id, "msg", "size does not match the envelope");
         continue;
       }
