@@ -2,9 +2,11 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <boost/asio/ssl.hpp>
+#include <cerrno>
 
 namespace mailroom::smtp {
 namespace {
@@ -398,8 +400,10 @@ Task<TransactionResult> Session::send(const Transaction& txn) {
     result.error = std::move(e);
   };
 
-  if (!usable_) {
-    failAll({Stage::kMail, std::nullopt, "MAIL: the session is closed", false});
+  if (!checkIdle()) {
+    failAll({Stage::kMail, std::nullopt, "MAIL: the connection was closed before the transaction",
+             false});
+    result.notAttempted = true;
     co_return result;
   }
   if (auto refused = precheck(caps_, txn)) {
@@ -564,6 +568,21 @@ Task<TransactionResult> Session::send(const Transaction& txn) {
     result.recipients[i].delivered = true;
   }
   co_return result;
+}
+
+bool Session::checkIdle() {
+  if (!usable_ || !io_ || !io_->socket.is_open()) return false;
+  if (io_->parser.buffered() > 0) {
+    close();
+    return false;
+  }
+  // Peek without consuming: 0 is the server's FIN, bytes are unprompted talk (or TLS alerts);
+  // only "would block" means the connection is idle and open.
+  char byte;
+  const ssize_t n = ::recv(io_->socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+  close();
+  return false;
 }
 
 Task<bool> Session::reset() {

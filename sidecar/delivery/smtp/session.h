@@ -84,6 +84,9 @@ struct TransactionResult {
   // Set when one failure applies to every recipient: a local pre-check (SIZE, SMTPUTF8), the
   // MAIL reply, the DATA or end-of-data reply, a timeout or a dropped connection.
   std::optional<SessionError> error;
+  // Nothing of this transaction reached the server: the session was already closed (an idle
+  // pooled connection the server hung up on). Retry on a new connection; it is not an attempt.
+  bool notAttempted = false;
 };
 
 class Session {
@@ -109,6 +112,10 @@ class Session {
   // False after a timeout, a dropped connection, a protocol error, a 421, or QUIT: the session
   // must not be reused (send() then fails at once with a temporary error).
   bool usable() const { return usable_; }
+  // For a session that sat idle (in a pool): false when the server has since closed the
+  // connection or sent something unprompted (typically a 421 before closing), which makes the
+  // session unusable. Non-blocking; send() checks it first too.
+  bool checkIdle();
 
   // One mail transaction. Pre-checks first (nothing is sent when they fail); then MAIL, RCPTs
   // and DATA, pipelined in one write when PIPELINING is offered; the dot-stuffed body; the

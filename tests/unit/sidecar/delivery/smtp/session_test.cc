@@ -970,6 +970,34 @@ TEST_F(SessionTest, Ehlo4xxQuitsPolitely) {
   EXPECT_EQ(conn().commands.back(), "QUIT");
 }
 
+TEST_F(SessionTest, IdleConnectionClosedByServerIsNotAttempted) {
+  start();
+  TransactionResult first, second;
+  bool aliveBefore = false, aliveAfter = true;
+  run([&]() -> Task<void> {
+    auto s = co_await openOk(options());
+    if (!s) co_return;
+    Transaction t = txn({"a@example.net"});
+    first = co_await s->send(t);
+    aliveBefore = s->checkIdle();
+    server_->stop();  // the server hangs up on the idle connection
+    // Wait (bounded) for the FIN to reach our socket; loopback delivers it at once in practice.
+    asio::steady_timer tick(io_);
+    for (int i = 0; i < 2000 && (aliveAfter = s->checkIdle()); ++i) {
+      tick.expires_after(1ms);
+      co_await tick.async_wait(asio::use_awaitable);
+    }
+    second = co_await s->send(t);
+  });
+  EXPECT_TRUE(first.recipients.at(0).delivered);
+  EXPECT_TRUE(aliveBefore);
+  EXPECT_FALSE(aliveAfter);
+  ASSERT_TRUE(second.error.has_value());
+  EXPECT_TRUE(second.notAttempted);
+  EXPECT_FALSE(second.recipients.at(0).permanent);
+  EXPECT_EQ(conn().messages.size(), 1u);
+}
+
 TEST_F(SessionTest, Ipv6Loopback) {
   FakeSmtpOptions o;
   o.listen = asio::ip::make_address("::1");
