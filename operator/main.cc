@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (flags.identity.empty()) flags.identity = defaultIdentity();
+  config->userAgent = "mailroom-operator/0.1 (" + flags.identity + ")";
   if (flags.leaseNamespace.empty()) flags.leaseNamespace = flags.ns.empty() ? "default" : flags.ns;
 
   metrics::Registry registry;

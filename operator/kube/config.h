@@ -23,6 +23,8 @@ struct KubeConfig {
   std::string clientKeyPem;
   bool insecureSkipVerify = false;
   std::string namespace_;  // the context's namespace, or the pod's in-cluster
+  // Sent as User-Agent: the API server's audit log and managedFields name the writer by it.
+  std::string userAgent = "mailroom-operator";
 
   // The bearer token to send now: tokenFile's current contents when set, else token.
   Result<std::string> bearerToken() const;

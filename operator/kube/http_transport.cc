@@ -47,6 +47,7 @@ struct HttpTransport::Impl {
     http::http_request r(req.method);
     r.set_request_uri(req.query.empty() ? req.path : req.path + "?" + req.query);
     r.headers().add("Accept", "application/json");
+    r.headers().add("User-Agent", config.userAgent);
     if (!token->empty()) r.headers().add("Authorization", "Bearer " + *token);
     if (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH")
       r.set_body(req.body, req.contentType);

@@ -121,6 +121,7 @@ void Informer::run(StopSignal& stop) {
   while (!stop.stopped()) {
     if (needList) {
       auto listed = list();
+      if (stop.stopped()) break;
       if (!listed) {
         ++failures;
         auto d = backoffDelay(failures, options_.reconnectBackoff);
@@ -134,6 +135,7 @@ void Informer::run(StopSignal& stop) {
       needList = false;
     }
     auto end = watchOnce(rv, stop);
+    if (stop.stopped()) break;
     if (!end) {
       ++failures;
       auto d = backoffDelay(failures, options_.reconnectBackoff);
