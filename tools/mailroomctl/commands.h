@@ -11,5 +11,6 @@ namespace mailroom::ctl {
 int sendCommand(const std::vector<std::string>& args);
 int statusCommand(const std::vector<std::string>& args);
 int planCommand(const std::vector<std::string>& args);
+int checkCommand(const std::vector<std::string>& args);
 
 }  // namespace mailroom::ctl

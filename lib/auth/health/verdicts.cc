@@ -128,10 +128,12 @@ CheckResult spfVerdict(std::string_view domainView, const dns::Address& rawIp,
                       "): receivers treat it as a failure for every sender; publish exactly one "
                       "valid v=spf1 record within 10 DNS lookups");
     case spf::Code::kTempError:
-      return make("spf", who, Status::kUnknown, code,
-                  "could not check SPF for " + domain + " and " + who + ": temperror" +
-                      (r.problem.empty() ? "" : " (" + r.problem + ")") +
-                      "; receivers defer mail meanwhile, try again");
+      return make(
+          "spf", who, Status::kUnknown, code,
+          "could not check SPF for " + domain + " and " + who + ": temperror" +
+              (r.problem.empty() ? "" : " (" + r.problem + ")") +
+              "; try again when the DNS server answers (receivers that meet the same failure "
+              "defer the mail)");
   }
   return make("spf", who, Status::kUnknown, code, "unexpected SPF result " + code);
 }
