@@ -163,6 +163,17 @@ if [[ $table != *$'\033'* && $table == *"FAIL     ptr"*"$ip6"* && $table == *"$z
 else
   fail "table output: $table"
 fi
+# On a terminal (a pty from script(1)) the status column is coloured; script -e keeps the exit code.
+if command -v script >/dev/null 2>&1; then
+  cmd=$(printf '%q ' "$ctl" check "$zone" --ip "$ip6" --ehlo "$ehlo" --resolver "$MAILROOM_LAB_DNS_IP4")
+  tty_out=$(lab_in "$MAILROOM_LAB_NS_SENDER" script -qec "$cmd" /dev/null 2>&1) && rc=0 || rc=$?
+  expect "table on a terminal: exit 1" 1 "$rc"
+  if [[ $tty_out == *$'\033[1;31mFAIL\033[0m'* && $tty_out == *$'\033[32mPASS\033[0m'* ]]; then
+    pass "table on a terminal: coloured statuses"
+  else
+    fail "table on a terminal has no colours: $(cat -v <<<"$tty_out" | head -5)"
+  fi
+fi
 
 # --- a DNS server that does not answer: could not check, never fine --------------------------------
 for dead in 198.51.100.99 "$MAILROOM_LAB_DNS_IP4:5353"; do
