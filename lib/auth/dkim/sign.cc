@@ -137,8 +137,7 @@ Result<std::string> DkimSigner::signatureHeaders(const mime::Message& message,
     std::string data = headerHashInput(message, h, key.canon.header, unsignedField);
     auto signature = key.signer->sign(key.algorithm, sha256(data));
     if (!signature) return signature.error();
-    sig.signature = std::move(*signature);
-    out += renderSignatureField(sig);
+    out += appendSignatureValue(std::move(unsignedField), *signature);
     out += "\r\n";
   }
   if (out.empty()) return Error::notFound("dkim: no signing key for domain " + d);

@@ -64,6 +64,7 @@ bool withinDomain(std::string_view host, std::string_view domain) {
 class Folder {
  public:
   explicit Folder(std::string start) : out_(std::move(start)), line_(out_.size()) {}
+  Folder(std::string start, size_t lineLength) : out_(std::move(start)), line_(lineLength) {}
   // "b=" is added like any token; reserve room for a few value characters so it never ends
   // a line alone.
   void add(std::string_view piece, bool spaceBefore) {
@@ -230,6 +231,15 @@ std::string renderSignatureField(const Signature& sig) {
   // (empty b=) is exactly the final form with b='s value removed.
   f.add("b=", true);
   f.addBreakable(base64Encode(sig.signature));
+  return f.take();
+}
+
+std::string appendSignatureValue(std::string unsignedField, std::string_view signature) {
+  size_t lastBreak = unsignedField.rfind("\r\n");
+  size_t line =
+      lastBreak == std::string::npos ? unsignedField.size() : unsignedField.size() - lastBreak - 2;
+  Folder f(std::move(unsignedField), line);
+  f.addBreakable(base64Encode(signature));
   return f.take();
 }
 

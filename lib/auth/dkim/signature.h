@@ -43,6 +43,11 @@ Result<Signature> parseSignature(std::string_view value);
 // set (signers here never set it). With an empty sig.signature this is the form to hash.
 std::string renderSignatureField(const Signature& sig);
 
+// The final field from the signed form (renderSignatureField with an empty signature): the
+// base64 of signature appended and folded exactly as renderSignatureField would, so only the
+// b= value differs from the bytes that were hashed.
+std::string appendSignatureValue(std::string unsignedField, std::string_view signature);
+
 // Parse -> render -> parse helper for tests/fuzzing: the tags as a canonical tag list.
 std::string renderSignatureTags(const Signature& sig);
 

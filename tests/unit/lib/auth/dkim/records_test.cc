@@ -129,6 +129,7 @@ TEST(Signature, RenderFoldsAtMost78AndParsesBack) {
   std::string prefix = renderSignatureField(unsignedSig);
   EXPECT_TRUE(prefix.ends_with("b="));
   EXPECT_EQ(field.substr(0, prefix.size()), prefix);
+  EXPECT_EQ(appendSignatureValue(prefix, s.signature), field);
 }
 
 TEST(KeyRecord, ParsesTagsAndFlags) {
