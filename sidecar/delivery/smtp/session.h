@@ -6,7 +6,19 @@
 // RFC 5321 §4.5.3.2. Expected failures (4xx, 5xx, timeouts, dropped connections, TLS errors)
 // are values, temporary kept apart from permanent.
 //
-// Threading: a Session belongs to one executor and must be used by one coroutine at a time.
+// Threading: a Session belongs to one executor and must be used by one coroutine at a time;
+// destroy it only when none of its operations is pending.
+//
+//   auto opened = co_await Session::open(ex, {mxAddress, 25}, sourceIp, options);
+//   if (auto* err = std::get_if<SessionError>(&opened)) ...;      // err->permanent: 5xx only
+//   auto& s = std::get<std::unique_ptr<Session>>(opened);
+//   Transaction t{"bounce@example.org", {"a@example.net"}, message};
+//   TransactionResult r = co_await s->send(t);    // r.recipients[i]: delivered / permanent
+//   if (s->usable()) pool.put(std::move(s)); else co_await s->quit();
+//   // later, from the pool: if (!s->checkIdle()) open a new one.
+//
+// GCC 12 note (callers too): keep co_await out of ?: and avoid braced temporaries in the same
+// full-expression as a co_await; GCC 12 miscompiles both (double frees, wild reads).
 #pragma once
 
 #include <chrono>
