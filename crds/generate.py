@@ -642,7 +642,8 @@ def transport_spec():
                     # "invalid property: anyOf" and treats every list of the kind as atomic).
                     "bounceRateThreshold": s(
                         "Bounce rate that pauses a destination, in percent, as a quoted string: "
-                        "'5', '5%' or '2.5%' (more than 0, at most 100).",
+                        "'5' or '2.5', optionally followed by a percent sign (more than 0, at "
+                        "most 100).",
                         pattern=r"^(100|[1-9][0-9]?|[0-9]\.[0-9]{1,2}|[1-9][0-9]\.[0-9]{1,2})%?$",
                         maxLength=8,
                     ),
@@ -870,7 +871,27 @@ HEADER = (
 )
 
 
+def check_descriptions(node, path="$"):
+    """Every schema node documents itself; kubectl 1.20's explain treats '%' as a format verb."""
+    if isinstance(node, dict):
+        if "type" in node or "x-kubernetes-int-or-string" in node:
+            if path.endswith(".metadata"):
+                pass  # described by Kubernetes itself
+            elif not node.get("description"):
+                raise SystemExit(f"generate.py: {path} has no description")
+        if "%" in node.get("description", ""):
+            raise SystemExit(f"generate.py: {path}: no '%' in descriptions (kubectl explain)")
+        for key, value in node.items():
+            if key in ("properties",):
+                for name, sub in value.items():
+                    check_descriptions(sub, f"{path}.{name}")
+            elif key == "items":
+                check_descriptions(value, f"{path}[]")
+
+
 def render(doc):
+    for version in doc["spec"]["versions"]:
+        check_descriptions(version["schema"]["openAPIV3Schema"], doc["spec"]["names"]["kind"])
     return HEADER + yaml.dump(copy.deepcopy(doc), Dumper=_Dumper, sort_keys=False, width=100)
 
 

@@ -170,6 +170,7 @@ explain_has() { # path text...
     fail "kubectl explain $path failed: $out"
     return
   fi
+  [[ $out == *'%!'* ]] && fail "kubectl explain $path mangles a '%' in a description"
   for t in "$@"; do
     if [[ $out != *"$t"* ]]; then fail "kubectl explain $path lacks '$t'"; else pass "explain $path: '$t'"; fi
   done
@@ -180,6 +181,7 @@ explain_has maildomain.spec.spf.policy "softfail"
 explain_has transport.spec.direct "addressFamily" "preferredFamily" "sourceAddresses" \
   "ehloHostname" "tls" "port"
 explain_has transport.status.perDestination.lastFailure "receiverQuotedIP" "classification"
+explain_has transport.spec.pause.bounceRateThreshold "percent sign"
 
 # --- printer columns, status subresource, operator RBAC -----------------------------------------
 # (Whole output first: with pipefail, `kubectl | head` can die of SIGPIPE and fail the step.)
