@@ -249,6 +249,22 @@ writes=$(grep -c '"resource":"maildomains"' "$MAILROOM_KUBE_AUDIT_LOG" || true)
 reads=$(grep -c '"verb":"get"' "$MAILROOM_KUBE_AUDIT_LOG" || true)
 ((writes > 0)) && pass "audit log has $writes maildomain write events" || fail "no maildomain writes in audit log"
 ((reads == 0)) && pass "audit log has no reads" || fail "audit log has $reads get events"
+# Tests count an identity's writes: the operator made exactly three status PATCHes above (two
+# accepted, one rejected with 422) to mailroom.dev objects and nothing else.
+op_writes=$(python3 - "$MAILROOM_KUBE_AUDIT_LOG" <<'PY'
+import json, sys
+n = []
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    # (its `kubectl auth can-i` calls are SelfSubjectAccessReview creates; count mailroom.dev)
+    if e["user"]["username"] == "operator" and e["objectRef"].get("apiGroup") == "mailroom.dev":
+        n.append((e["verb"], e["objectRef"].get("subresource", ""), e["responseStatus"]["code"]))
+print(sorted(n))
+PY
+)
+want="[('patch', 'status', 200), ('patch', 'status', 200), ('patch', 'status', 422)]"
+[[ $op_writes == "$want" ]] && pass "audit log: operator writes $op_writes" ||
+  fail "audit log: operator writes $op_writes, want $want"
 
 if ((failures)); then
   echo "$failures check(s) failed" >&2
