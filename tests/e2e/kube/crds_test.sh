@@ -30,7 +30,9 @@ fi
 
 # --- API server binaries ----------------------------------------------------------------------
 if [[ ! -x $cache/bin/kube-apiserver || ! -x $cache/bin/kubectl ]]; then
-  if [[ $(id -u) != 0 ]] && ! command -v /usr/lib/go-1.19/bin/go >/dev/null; then
+  parent=$cache
+  while [[ ! -d $parent ]]; do parent=$(dirname "$parent"); done
+  if [[ $(id -u) != 0 ]] && { [[ ! -x /usr/lib/go-1.19/bin/go ]] || [[ ! -w $parent ]]; }; then
     echo "SKIP: $cache/bin/kube-apiserver missing and cannot build it here (need root or" \
       "hack/install-deps.sh, then hack/kube/build.sh)" >&2
     exit 77
