@@ -1,6 +1,7 @@
 #include "sidecar/spool/spool.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -260,6 +261,7 @@ Spool::~Spool() {
   }
   if (journalDirFd_ >= 0) ::close(journalDirFd_);
   if (dirFd_ >= 0) ::close(dirFd_);
+  if (lockFd_ >= 0) ::close(lockFd_);  // releases the flock
 }
 
 fs::path Spool::segmentPath(uint64_t seq) const {
@@ -274,6 +276,11 @@ Result<void> Spool::recover() {
     fs::create_directories(d, ec);
     if (ec) return Error::temporary("create " + d.string() + ": " + ec.message());
   }
+  const fs::path lockPath = options_.dir / "lock";
+  lockFd_ = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lockFd_ < 0) return sysError("open", lockPath);
+  if (::flock(lockFd_, LOCK_EX | LOCK_NB) != 0)
+    return Error::temporary("spool " + options_.dir.string() + " is in use by another process");
   dirFd_ = ::open(options_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   journalDirFd_ = ::open(journalDir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirFd_ < 0 || journalDirFd_ < 0) return sysError("open", options_.dir);

@@ -12,6 +12,7 @@
 //   env/<id>          the stored envelope (codec.h: magic, version, length, CRC-32C, revision,
 //                     message size and CRC), materialized from the journal
 //   quarantine/       files that failed to parse, moved aside (never deleted) for a human
+//   lock              flock()ed while open: a second process on the same spool fails to open
 //
 // Durability (group commit): callers queue operations; one committer thread takes every queued
 // operation, appends one journal record per operation in a single write, fdatasyncs the journal
@@ -137,7 +138,7 @@ class Spool {
 
   Options options_;
   std::filesystem::path msgDir_, envDir_, journalDir_, quarantineDir_;
-  int dirFd_ = -1, journalDirFd_ = -1;
+  int dirFd_ = -1, journalDirFd_ = -1, lockFd_ = -1;  // lockFd_: flock on <dir>/lock
 
   mutable std::mutex mu_;
   std::condition_variable workCv_, doneCv_, materializeCv_;

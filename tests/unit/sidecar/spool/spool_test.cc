@@ -89,6 +89,17 @@ TEST(SpoolTest, AcceptFindUpdateReadRoundTrip) {
   EXPECT_TRUE(spool->pending().empty());
 }
 
+TEST(SpoolTest, SecondOpenOfTheSameDirectoryFails) {
+  TempDir tmp;
+  auto first = openSpool(tmp.path());
+  ASSERT_TRUE(first);
+  auto second = Spool::open({.dir = tmp.path()});
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message.find("in use"), std::string::npos);
+  first.reset();
+  EXPECT_TRUE(Spool::open({.dir = tmp.path()}).ok());
+}
+
 TEST(SpoolTest, IdsAreUniqueAndTimeOrdered) {
   TempDir tmp;
   auto spool = openSpool(tmp.path(), {.fsync = false});
