@@ -38,9 +38,7 @@ TEST(Api, ParsesWatchEvents) {
   EXPECT_EQ(ev->resourceVersion, "42");
 
   auto gone = parseWatchEvent(
-      R"j({"type":"ERROR","object":{"kind":"Status","status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410
-}
-})j");
+      R"j({"type":"ERROR","object":{"kind":"Status","status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410}})j");
   ASSERT_TRUE(gone.ok());
   EXPECT_EQ(gone->errorCode, 410);
 
