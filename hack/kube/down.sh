@@ -31,6 +31,11 @@ stop() {
 }
 
 if [[ -d $dir ]]; then
+  # The watchdog first, unless it is what runs this script.
+  if [[ -f $dir/watchdog.pid && $(cat "$dir/watchdog.pid") != "$$" ]]; then
+    stop watchdog mailroom-kube-watchdog
+  fi
+  rm -f "$dir/watchdog.pid"
   stop controller-manager kube-controller-manager
   stop apiserver kube-apiserver
   stop etcd etcd

@@ -8,6 +8,9 @@
 # kubeconfig path as the last line of stdout once /readyz answers ok. Idempotent: when the
 # control plane in that directory is already up it just prints the path. Stop it with down.sh.
 #
+# MAILROOM_KUBE_OWNER_PID=<pid> (optional): a watchdog runs down.sh once that process is gone, so
+# a test killed by a timeout leaves nothing running.
+#
 # What tests find in the state directory:
 #   kubeconfig            admin (group system:masters)
 #   kubeconfig-operator   user "operator" with only the RBAC in operator-rbac.yaml
@@ -205,6 +208,13 @@ if [[ ${MAILROOM_KUBE_CONTROLLERS:-1} != 0 && -x $bin/kube-controller-manager ]]
     --controllers garbagecollector,namespace,serviceaccount,serviceaccount-token \
     --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
     --use-service-account-credentials=false --v 1
+fi
+
+# Optional watchdog: when MAILROOM_KUBE_OWNER_PID (e.g. a test script's $$) goes away without
+# calling down.sh (SIGKILL from a CTest timeout), stop the control plane anyway.
+if [[ -n ${MAILROOM_KUBE_OWNER_PID:-} ]]; then
+  start watchdog bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; exec "$2"' \
+    mailroom-kube-watchdog "$MAILROOM_KUBE_OWNER_PID" "$here/down.sh"
 fi
 
 log "kube-apiserver ready at $server (state in $dir)"

@@ -57,6 +57,10 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+# A signal (CTest timeout, Ctrl-C, a closed pipe) must still stop the daemons: exit runs cleanup.
+trap 'exit 130' INT TERM HUP PIPE
+# If CTest SIGKILLs this script on a timeout, up.sh's watchdog still stops the daemons.
+export MAILROOM_KUBE_OWNER_PID=$$
 kubeconfig=$("$root/hack/kube/up.sh" | tail -n 1)
 [[ -f $kubeconfig ]] || {
   echo "FAIL: up.sh printed no kubeconfig" >&2
