@@ -26,23 +26,30 @@ std::string bodyHashOfCanonical(std::string_view canonicalBody, std::optional<ui
   return sha256(canonicalBody);
 }
 
-std::string headerHashInput(const mime::Message& message, const std::vector<std::string>& h,
-                            Canon canon, std::string_view signatureField,
-                            const mime::HeaderField* skip) {
+void headerHashInput(const mime::Message& message, const std::vector<std::string>& h, Canon canon,
+                     std::string_view signatureField, const BodySink& sink,
+                     const mime::HeaderField* skip) {
   std::vector<bool> used(message.headers.size(), false);
-  std::string out;
   for (const auto& name : h) {
     for (size_t i = message.headers.size(); i-- > 0;) {
       const auto& field = message.headers[i];
       if (used[i] || &field == skip || !nameEquals(field.name, name)) continue;
       used[i] = true;
-      out += canonicalizeHeader(canon, field.raw);
+      sink(canonicalizeHeader(canon, field.raw));
       break;
     }
   }
   std::string sig = canonicalizeHeader(canon, signatureField);
   sig.resize(sig.size() - 2);  // §3.7: the signature field is hashed without its CRLF
-  out += sig;
+  sink(sig);
+}
+
+std::string headerHashInput(const mime::Message& message, const std::vector<std::string>& h,
+                            Canon canon, std::string_view signatureField,
+                            const mime::HeaderField* skip) {
+  std::string out;
+  headerHashInput(
+      message, h, canon, signatureField, [&](std::string_view part) { out.append(part); }, skip);
   return out;
 }
 

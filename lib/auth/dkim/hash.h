@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/auth/dkim/canon.h"
 #include "lib/auth/dkim/types.h"
 #include "lib/common/result.h"
 #include "lib/mime/message.h"
@@ -27,6 +28,11 @@ std::string bodyHashOfCanonical(std::string_view canonicalBody,
 std::string headerHashInput(const mime::Message& message, const std::vector<std::string>& h,
                             Canon canon, std::string_view signatureField,
                             const mime::HeaderField* skip = nullptr);
+
+// The same bytes handed to sink piece by piece (the signer feeds its header hash directly).
+void headerHashInput(const mime::Message& message, const std::vector<std::string>& h, Canon canon,
+                     std::string_view signatureField, const BodySink& sink,
+                     const mime::HeaderField* skip = nullptr);
 
 // The raw DKIM-Signature field with the value of its b= tag (and the whitespace around it)
 // removed (§3.5 "b=" description, §3.7 step 2).

@@ -134,8 +134,10 @@ Result<std::string> DkimSigner::signatureHeaders(const mime::Message& message,
     // The field with an empty b= is what gets hashed (§3.7); b= is rendered last, so adding
     // the value afterwards leaves every other byte of the field unchanged.
     std::string unsignedField = renderSignatureField(sig);
-    std::string data = headerHashInput(message, h, key.canon.header, unsignedField);
-    auto signature = key.signer->sign(key.algorithm, sha256(data));
+    Sha256 headerHash;
+    headerHashInput(message, h, key.canon.header, unsignedField,
+                    [&](std::string_view part) { headerHash.update(part); });
+    auto signature = key.signer->sign(key.algorithm, headerHash.finish());
     if (!signature) return signature.error();
     out += appendSignatureValue(std::move(unsignedField), *signature);
     out += "\r\n";

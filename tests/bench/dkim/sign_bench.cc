@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
       "| algorithm | message | raw EVP sign/s | DKIM-signed msgs/s | time per msg / raw sign "
       "| DKIM work besides the key operation |\n");
   std::printf("|---|---|---:|---:|---:|---:|\n");
-  bool ok = true;
+  std::string targets;
   for (auto* key : {&*rsa, &*ed}) {
     auto real = DkimSigner::create({SigningKeyConfig("example.com", "bench", key->algorithm(),
                                                      std::make_shared<LocalSigner>(*key))});
@@ -123,7 +123,12 @@ int main(int argc, char** argv) {
     }
     for (int i = 0; i < 2; ++i) {
       double ratio = raw.value / full[i].value;
-      if (i == 0 && ratio > 1.2) ok = false;
+      if (i == 0) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "%s%s %s (%.3fx)", targets.empty() ? "" : "; ",
+                      algorithmName(key->algorithm()), ratio <= 1.2 ? "met" : "NOT met", ratio);
+        targets += buf;
+      }
       std::printf("| %s | %zu KB | %.0f | %.0f | %.3f | %.1f us |\n",
                   algorithmName(key->algorithm()), sizes[i] / 1024, raw.value, full[i].value, ratio,
                   1e6 / work[i].value);
@@ -149,6 +154,6 @@ int main(int argc, char** argv) {
       std::printf("| rsa-sha256 + ed25519-sha256 | %zu KB | %.0f (both) | %.0f | %.3f | |\n",
                   sizes[i] / 1024, rawBoth, full[i].value, rawBoth / full[i].value);
   }
-  std::printf("\n4 KB target (<= 1.2x the raw signature operation): %s\n", ok ? "met" : "NOT met");
+  std::printf("\n4 KB target (<= 1.2x the raw signature operation): %s\n", targets.c_str());
   return 0;
 }
