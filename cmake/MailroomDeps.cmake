@@ -6,5 +6,7 @@ pkg_check_modules(CARES REQUIRED IMPORTED_TARGET libcares)
 find_package(yaml-cpp REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS system)
 find_package(GTest REQUIRED)
-# gRPC/Protobuf and cpprestsdk are looked up where used (proto/, operator/), so that the
-# protocol libraries never depend on them.
+# Found at the top so their imported targets are visible everywhere; only proto/, sidecar/grpc,
+# tools/ and operator/ link them (protocol libraries never do).
+find_package(Protobuf REQUIRED)
+find_package(gRPC CONFIG REQUIRED)

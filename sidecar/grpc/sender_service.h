@@ -1,0 +1,43 @@
+// The gRPC edge (callback API): Send and GetMessage over Intake, plus the standard health
+// service and server reflection. Blocking work (composition, the durable spool write) runs on
+// an intake thread pool so gRPC's own threads never wait on fsync.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lib/common/asio.h"
+#include "mailroom/v1/sender.grpc.pb.h"
+#include "sidecar/grpc/intake.h"
+
+namespace mailroom::grpcapi {
+
+class SenderService final : public v1::Sender::CallbackService {
+ public:
+  SenderService(Intake& intake, asio::thread_pool& pool) : intake_(intake), pool_(pool) {}
+
+  grpc::ServerUnaryReactor* Send(grpc::CallbackServerContext* ctx, const v1::SendRequest* request,
+                                 v1::SendResponse* response) override;
+  grpc::ServerUnaryReactor* GetMessage(grpc::CallbackServerContext* ctx,
+                                       const v1::GetMessageRequest* request,
+                                       v1::Message* response) override;
+
+ private:
+  Intake& intake_;
+  asio::thread_pool& pool_;
+};
+
+grpc::Status toStatus(const Error& error);
+
+// Builds and starts the server on every listen address ("127.0.0.1:7587", "[::1]:7587",
+// "unix:/path"); port 0 picks a free port, reported in boundPorts (0 for unix sockets).
+struct RunningServer {
+  std::unique_ptr<grpc::Server> server;
+  std::vector<int> boundPorts;
+};
+Result<RunningServer> startServer(const std::vector<std::string>& listen, SenderService& service);
+
+}  // namespace mailroom::grpcapi
