@@ -56,7 +56,8 @@ YAML
 
 start_sidecar() {
   : >"$work/sidecar.log"
-  in_sender "$sidecar" --config "$work/sidecar.yaml" >>"$work/sidecar.log" 2>&1 &
+  # Not through in_sender: $! must be the sidecar itself (ip netns exec execs it), not a subshell.
+  ip netns exec "$MAILROOM_LAB_NS_SENDER" "$sidecar" --config "$work/sidecar.yaml" >>"$work/sidecar.log" 2>&1 &
   sidecar_pid=$!
   for _ in $(seq 200); do
     if grep -q '"msg":"mailroom-sidecar started"' "$work/sidecar.log"; then
@@ -267,6 +268,62 @@ ipv6_only_to_v4_only_domain() {
   [[ $(json_get "d['recipients'][0]['state']" <<<"$out") == BOUNCED ]] || fail "not bounced: $out"
   json_get "d['recipients'][0]['summary']" <<<"$out" | grep -q "has no IPv6 address" || fail "summary: $out"
   echo "ok: an IPv6-only transport bounces a domain whose MX has no AAAA, saying so"
+}
+
+# All "dkim=..." results our receiver wrote (one per signature), space-separated.
+dkim_results() {
+  sed -n '/^\r\?$/q;p' "$1" | sed -e ':a' -e 'N' -e '$!ba' -e 's/\r\?\n[ \t]\+/ /g' |
+    grep "^Authentication-Results: $MAILROOM_LAB_AUTHSERV_ID;" | grep -o '\bdkim=[a-z]*' | sort | xargs
+}
+
+dkim_signed_verified() {
+  # RSA: the lab's published key (selector lab). Ed25519: a fresh key published for this test.
+  local sel=e2e$RANDOM
+  openssl genpkey -algorithm ed25519 -out "$work/ed.pem" 2>/dev/null
+  local pub
+  pub=$(openssl pkey -in "$work/ed.pem" -pubout -outform DER | tail -c 32 | base64 -w0)
+  lab_rrset_replace "$MAILROOM_LAB_SENDER_DOMAIN" "$sel._domainkey.$MAILROOM_LAB_SENDER_DOMAIN" TXT 60 \
+    "\"v=DKIM1; k=ed25519; p=$pub\"" >/dev/null
+  write_config "      addressFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]" "dkim:
+  keys:
+    - {domain: $MAILROOM_LAB_SENDER_DOMAIN, selector: $MAILROOM_LAB_DKIM_SELECTOR, algorithm: rsa-sha256, keyFile: $MAILROOM_LAB_DKIM_KEY}
+    - {domain: $MAILROOM_LAB_SENDER_DOMAIN, selector: $sel, algorithm: ed25519-sha256, keyFile: $work/ed.pem}"
+  start_sidecar
+  local token=dkim-$RANDOM$RANDOM out file
+  out=$(send "$token" "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "send failed: $out"
+  json_get "d['notes']['dkim']" <<<"$out" | grep -q "s=$sel (ed25519-sha256)" || fail "status lacks the signing note: $out"
+  file=$(lab_find_mail "token $token" 30) || fail "not delivered"
+  [[ $(dkim_results "$file") == "dkim=pass dkim=pass" ]] || fail "OpenDKIM says: $(dkim_results "$file")"
+  grep -q "header.a=ed25519-sha256" "$file" || grep -qi "ed25519" "$file" || true
+  [[ $(lab_auth_result "$file" dmarc) == dmarc=pass ]] || fail "OpenDMARC says: $(lab_auth_result "$file" dmarc)"
+  [[ $(lab_auth_result "$file" spf) == spf=pass ]] || fail "SPF says: $(lab_auth_result "$file" spf)"
+
+  # The same message altered after signing: resubmit it raw through a sidecar that holds no key
+  # for the From domain (so our original signatures are the only ones) with one body word changed.
+  kill -9 "$sidecar_pid"; wait "$sidecar_pid" 2>/dev/null || true
+  write_config "      addressFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]"
+  start_sidecar
+  local token2=alt-$RANDOM$RANDOM
+  # Keep the original header section without what the receiver added, then change the body.
+  python3 - "$file" "$work/altered.eml" "token $token" "token $token2" <<'PY'
+import re, sys
+src, dst, old, new = sys.argv[1:5]
+data = open(src, "rb").read().replace(b"\r\n", b"\n")
+head, body = data.split(b"\n\n", 1)
+fields = re.split(rb"\n(?![ \t])", head)
+drop = (b"return-path:", b"delivered-to:", b"received:", b"authentication-results:", b"x-original-to:")
+kept = [f for f in fields if not f.lower().startswith(drop)]
+out = b"\n".join(kept) + b"\n\n" + body.replace(old.encode(), new.encode())
+open(dst, "wb").write(out.replace(b"\n", b"\r\n"))
+PY
+  out=$(in_sender "$ctl" send --server "127.0.0.1:$grpc_port" --raw "$work/altered.eml" \
+    --rcpt "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s --output json) || fail "resubmit failed: $out"
+  file=$(lab_find_mail "token $token2" 30) || fail "altered message not delivered"
+  [[ $(dkim_results "$file") == "dkim=fail dkim=fail" ]] || fail "altered message: OpenDKIM says $(dkim_results "$file")"
+  lab_rrset_delete "$MAILROOM_LAB_SENDER_DOMAIN" "$sel._domainkey.$MAILROOM_LAB_SENDER_DOMAIN" TXT >/dev/null || true
+  echo "ok: RSA and Ed25519 signatures dkim=pass, dmarc=pass; altered after signing: dkim=fail"
 }
 
 "$scenario"
