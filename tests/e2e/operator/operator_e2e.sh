@@ -291,6 +291,17 @@ wait_for 30 "idle: operator synced" grep -q '"msg":"mailroom-operator started"' 
 sleep 60
 idle_writes=$(audit_writes op-idle "$from")
 ((idle_writes == 0)) && pass "idle: zero writes in 60s" || fail "idle: $idle_writes writes in 60s"
+# The operator's own view: probes answer, it listed and watched, and counted no writes.
+port=$(grep -o '"msg":"metrics listening","port":[0-9]*' "$work/op-idle.log" | grep -o '[0-9]*$')
+url="http://127.0.0.1:$port"
+curl -fsS --max-time 5 "$url/healthz" >/dev/null && curl -fsS --max-time 5 "$url/readyz" >/dev/null &&
+  pass "idle: /healthz and /readyz answer" || fail "idle: probes on port $port"
+metrics=$(curl -fsS --max-time 5 "$url/metrics")
+grep -Eq 'mailroom_operator_kube_requests_total\{[^}]*verb="list"[^}]*code="200"' <<<"$metrics" &&
+  grep -Eq 'mailroom_operator_kube_requests_total\{[^}]*verb="watch"' <<<"$metrics" &&
+  pass "idle: /metrics counts list and watch requests" || fail "idle: request metrics missing"
+grep -Eq 'mailroom_operator_kube_requests_total\{[^}]*verb="(create|update|patch)"' <<<"$metrics" &&
+  fail "idle: the operator counted writes itself" || pass "idle: the operator counted no writes"
 spec_patch gamma '{"dmarc":{"pct":79}}'
 wait_for 30 "idle: the idle operator was live (reconciles a change)" \
   contains gamma '{.status.records[1].values[0]}' "pct=79"
