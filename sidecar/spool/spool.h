@@ -1,7 +1,7 @@
 // The durable spool: a message is acknowledged only once its bytes and envelope survive kill -9
 // and power loss (RFC 5321 §4.5.4: a server that accepts a message is responsible for it; §6.1:
 // "the receiver-SMTP MUST NOT lose the message"). Storage in the OpenSMTPD manner (one file per
-// message, written once), made fast with a group-committed journal.
+// message and one per envelope), made fast with a group-committed journal in front of it.
 //
 // Layout under Options::dir:
 //   journal/<seq>.j   group-commit journal segments (64 MiB, preallocated). Frame: "MRJ1"
@@ -10,7 +10,9 @@
 //                     u64 length + message bytes (accept only)
 //   msg/<id>          the message bytes, materialized from the journal
 //   env/<id>          the stored envelope (codec.h: magic, version, length, CRC-32C, revision,
-//                     message size and CRC), materialized from the journal
+//                     message size and CRC), materialized from the journal. Files are written
+//                     in place only by the materializer and only while the journal record they
+//                     come from still exists, so a torn file is always superseded on recovery.
 //   quarantine/       files that failed to parse, moved aside (never deleted) for a human
 //   lock              flock()ed while open: a second process on the same spool fails to open
 //
@@ -100,9 +102,10 @@ class Spool {
   // concurrent accepts with the same new key queue exactly one envelope. No recipients:
   // kInvalidArgument. Disk errors: kTemporary.
   Result<Accepted> accept(Envelope envelope, std::string_view message);
-  // Durable update of an envelope's recipient states (same group commit; env/<id> replaced
-  // atomically). The id must exist (kNotFound); id, size, acceptedAt, mailFrom and the
-  // idempotency key are kept from the spooled envelope; history is trimmed (trimHistory).
+  // Durable update of an envelope's recipient states (same group commit: a journal record with a
+  // higher revision; env/<id> follows in the background). The id must exist (kNotFound); id, size,
+  // acceptedAt, mailFrom and the idempotency key are kept from the spooled envelope; history is
+  // trimmed (trimHistory).
   Result<void> update(const Envelope& envelope);
   // The message bytes, verified against the size and CRC stored with the envelope.
   // kNotFound for an unknown id and after purge() deleted the bytes of a final envelope.
