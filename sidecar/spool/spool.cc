@@ -234,6 +234,7 @@ Result<std::unique_ptr<Spool>> Spool::open(Options options) {
   if (auto r = spool->recover(); !r.ok()) return r.error();
   spool->committer_ = std::thread([s = spool.get()] { s->committerLoop(); });
   spool->materializer_ = std::thread([s = spool.get()] { s->materializerLoop(); });
+  spool->preparer_ = std::thread([s = spool.get()] { s->preparerLoop(); });
   return spool;
 }
 
@@ -250,6 +251,17 @@ Spool::~Spool() {
   }
   materializeCv_.notify_all();
   if (materializer_.joinable()) materializer_.join();
+  {
+    std::lock_guard lock(mu_);
+    preparerStop_ = true;
+  }
+  spareCv_.notify_all();
+  if (preparer_.joinable()) preparer_.join();
+  if (spareFd_ >= 0) {
+    ::close(spareFd_);
+    std::error_code ec;
+    fs::remove(journalDir_ / "spare.tmp", ec);
+  }
   if (segmentFd_ >= 0) ::close(segmentFd_);
   // A clean shutdown materializes everything: the next open replays nothing.
   if (options_.drainOnClose && segmentFd_ >= 0) {
@@ -412,6 +424,29 @@ Result<void> Spool::recover() {
 
 Result<void> Spool::openSegment(uint64_t seq) {
   const fs::path path = segmentPath(seq);
+  int spare = -1;
+  {
+    std::lock_guard lock(mu_);
+    spare = spareFd_;
+  }
+  if (spare >= 0) {
+    // The preparer makes no new spare until spareFd_ is cleared, after this rename.
+    const bool renamed = ::rename((journalDir_ / "spare.tmp").c_str(), path.c_str()) == 0;
+    {
+      std::lock_guard lock(mu_);
+      spareFd_ = -1;
+    }
+    spareCv_.notify_one();
+    if (renamed && (!options_.fsync || syncFd(journalDirFd_, "journal dir").ok())) {
+      segmentFd_ = spare;
+      segmentSeq_ = seq;
+      segmentOffset_ = 0;
+      return {};
+    }
+    ::close(spare);
+    std::error_code ec;
+    fs::remove(renamed ? path : journalDir_ / "spare.tmp", ec);
+  }
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return sysError("create", path);
   // Preallocated so that appends need no block allocation; the unwritten tail reads as zeros.
@@ -662,8 +697,10 @@ Result<void> Spool::commitBatch(std::vector<std::shared_ptr<Op>>& batch) {
     {
       std::lock_guard lock(mu_);
       sealed_.push_back(segmentSeq_);
+      wantSpare_ = true;
     }
     materializeCv_.notify_one();
+    spareCv_.notify_one();
     if (auto r = openSegment(segmentSeq_ + 1); !r.ok()) return r;
   }
   size_t done = 0;
@@ -791,6 +828,41 @@ bool Spool::materializeOnce() {
     ++stats_.checkpoints;
   }
   return true;
+}
+
+void Spool::preparerLoop() {
+  const fs::path path = journalDir_ / "spare.tmp";
+  const std::string zeros(1 << 20, '\0');
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      spareCv_.wait(lock, [&] { return preparerStop_ || (wantSpare_ && spareFd_ < 0); });
+      if (preparerStop_) return;
+    }
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    bool ok = fd >= 0;
+    for (uint64_t off = 0; ok && off < options_.journalSegmentBytes; off += zeros.size()) {
+      const size_t n =
+          static_cast<size_t>(std::min<uint64_t>(zeros.size(), options_.journalSegmentBytes - off));
+      ok = ::pwrite(fd, zeros.data(), n, static_cast<off_t>(off)) == static_cast<ssize_t>(n);
+      std::lock_guard lock(mu_);
+      if (preparerStop_) ok = false;
+    }
+    if (ok && options_.fsync) ok = ::fdatasync(fd) == 0;
+    std::unique_lock lock(mu_);
+    if (ok && !preparerStop_) {
+      spareFd_ = fd;
+      continue;
+    }
+    if (fd >= 0) ::close(fd);
+    std::error_code ec;
+    fs::remove(path, ec);
+    if (preparerStop_) return;
+    log::warn("spool: cannot prepare a journal segment; new segments are preallocated instead",
+              {{"path", path.string()}});
+    // Without a spare the committer falls back to fallocate; try again in a minute.
+    if (spareCv_.wait_for(lock, std::chrono::minutes(1), [&] { return preparerStop_; })) return;
+  }
 }
 
 }  // namespace mailroom::spool

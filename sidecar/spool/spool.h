@@ -136,6 +136,7 @@ class Spool {
   Result<void> commitBatch(std::vector<std::shared_ptr<Op>>& batch);
   void apply(const Op& op);
   void materializerLoop();
+  void preparerLoop();
   bool materializeOnce();
   std::string newId();
 
@@ -165,7 +166,15 @@ class Spool {
   std::deque<uint64_t> sealed_;    // guarded by mu_: full segments, oldest first
   bool materializerStop_ = false;  // guarded by mu_
 
-  std::thread committer_, materializer_;
+  // A zero-filled next segment (journal/spare.tmp): fdatasync after overwriting written blocks
+  // is a plain data flush, about a third faster than filling preallocated (unwritten) extents.
+  // Prepared only once the spool has filled a segment, so that idle spools write nothing.
+  int spareFd_ = -1;           // guarded by mu_
+  bool wantSpare_ = false;     // guarded by mu_
+  bool preparerStop_ = false;  // guarded by mu_
+  std::condition_variable spareCv_;
+
+  std::thread committer_, materializer_, preparer_;
 };
 
 }  // namespace mailroom::spool
