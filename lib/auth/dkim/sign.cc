@@ -84,6 +84,12 @@ Result<DkimSigner> DkimSigner::create(std::vector<SigningKeyConfig> keys) {
       return Error::invalidArgument(where + "validity must be positive");
     k.domain = lower(k.domain);
     if (k.domain.ends_with('.')) k.domain.pop_back();
+    if (!k.identity.empty()) {
+      size_t at = k.identity.rfind('@');
+      if (at == std::string::npos || !withinDomain(k.identity.substr(at + 1), k.domain))
+        return Error::invalidArgument(where + "identity " + k.identity + " is not within " +
+                                      k.domain + " (RFC 6376 §3.5 i=)");
+    }
     for (size_t j = 0; j < i; ++j)
       if (keys[j].domain == k.domain && keys[j].selector == k.selector)
         return Error::invalidArgument(where + "selector " + k.selector + " configured twice for " +

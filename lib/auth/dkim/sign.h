@@ -58,7 +58,7 @@ std::string fromDomain(const mime::Message& message);
 class DkimSigner {
  public:
   // Errors (invalid argument): no keys, empty domain or selector, null signer, a (domain,
-  // selector) pair configured twice.
+  // selector) pair configured twice, an identity outside its domain.
   static Result<DkimSigner> create(std::vector<SigningKeyConfig> keys);
 
   // The DKIM-Signature fields (each ending with CRLF) to prepend to message, one per key

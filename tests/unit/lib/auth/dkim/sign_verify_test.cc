@@ -119,6 +119,19 @@ TEST(DkimSigner, CreateRejectsBadConfig) {
   auto noSelector = f.rsaKey();
   noSelector.selector.clear();
   EXPECT_FALSE(DkimSigner::create({noSelector}).ok());
+  auto badIdentity = f.rsaKey();
+  badIdentity.identity = "joe@other.example";
+  EXPECT_FALSE(DkimSigner::create({badIdentity}).ok());
+  auto goodIdentity = f.rsaKey();
+  goodIdentity.identity = "bounces@mail.example.com";
+  auto withIdentity = DkimSigner::create({goodIdentity});
+  ASSERT_TRUE(withIdentity.ok());
+  std::string signedWithIdentity =
+      *withIdentity->signatureHeaders(kMessage, "example.com", kNow) + std::string(kMessage);
+  EXPECT_NE(signedWithIdentity.find("i=bounces@mail.example.com;"), std::string::npos);
+  auto v = f.verify(signedWithIdentity);
+  EXPECT_EQ(v.at(0).status, Status::kPass);
+  EXPECT_EQ(v[0].identity, "bounces@mail.example.com");
   auto dup = DkimSigner::create({f.rsaKey(), f.rsaKey()});
   ASSERT_FALSE(dup.ok());
   EXPECT_NE(dup.error().message.find("twice"), std::string::npos);
