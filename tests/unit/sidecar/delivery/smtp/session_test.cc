@@ -1021,3 +1021,30 @@ TEST_F(SessionTest, Ipv6Loopback) {
 
 }  // namespace
 }  // namespace mailroom::smtp
+
+namespace mailroom::smtp {
+namespace {
+
+TEST_F(TlsSessionTest, LargeDotStuffedMessageOverTlsAndReuse) {
+  std::string message = "Subject: big\r\n\r\n";
+  for (int i = 0; i < 30000; ++i)
+    message += (i % 5 ? "line " : ".dot ") + std::to_string(i) + "\r\n";
+  std::vector<TransactionResult> results;
+  run([&]() -> Task<void> {
+    auto o = options();
+    o.tls = TlsPolicy::kRequired;
+    auto s = co_await openOk(o);
+    if (!s) co_return;
+    Transaction t = txn({"a@example.net"}, message);
+    for (int i = 0; i < 2; ++i) results.push_back(co_await s->send(t));
+    co_await s->quit();
+  });
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& r : results) EXPECT_TRUE(r.recipients.at(0).delivered);
+  ASSERT_EQ(conn().messages.size(), 2u);
+  EXPECT_TRUE(conn().messages[1].tls);
+  EXPECT_EQ(conn().messages[1].data, message);
+}
+
+}  // namespace
+}  // namespace mailroom::smtp
