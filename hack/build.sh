@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Configures and builds everything into ${MAILROOM_BUILD_DIR:-build} (Ninja, RelWithDebInfo).
-# Extra arguments go to the build step (e.g. a target name).
+# Arguments name targets to build (default: all).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${MAILROOM_BUILD_DIR:-$root/build}
@@ -8,4 +8,8 @@ jobs=${MAILROOM_JOBS:-$(nproc)}
 if [[ ! -f $build/build.ninja ]]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${MAILROOM_BUILD_TYPE:-RelWithDebInfo}
 fi
-cmake --build "$build" -j "$jobs" "$@"
+if (($#)); then
+  cmake --build "$build" -j "$jobs" --target "$@"
+else
+  cmake --build "$build" -j "$jobs"
+fi
