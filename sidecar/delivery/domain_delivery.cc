@@ -231,43 +231,54 @@ Task<void> Engine::deliverDomain(spool::Envelope& envelope, const std::string& m
       addHistory(t, std::move(a));
     };
 
-    PooledSession ps = pool_.take(poolKey);
-    if (!ps.session) {
-      smtp::SessionOptions so;
-      so.ehloHostname = direct.ehloHostname;
-      so.serverName = target.mxHost;
-      so.tls = direct.tls == config::TlsPolicy::kRequired ? smtp::TlsPolicy::kRequired
-               : direct.tls == config::TlsPolicy::kNone   ? smtp::TlsPolicy::kNone
-                                                          : smtp::TlsPolicy::kOpportunistic;
-      so.tlsContext = &tls_;
-      std::optional<asio::ip::address> bindTo;
-      if (!source.empty()) bindTo = asio::ip::make_address(source);
-      auto opened = co_await smtp::Session::open(io_.get_executor(), remote, bindTo, so);
-      if (auto* err = std::get_if<smtp::SessionError>(&opened)) {
-        spool::Reply reply = err->reply ? toSpool(*err->reply) : spool::Reply{0, "", err->message};
-        for (auto* t : open) {
-          auto a = row(source);
-          a.reply = reply;
-          a.note = err->message;
-          if (err->reply && err->permanent)
-            onPermanent(*t, reply, source, a);
-          else
-            onTemporary(*t, reply, a, "connect-failed");
-        }
-        continue;
-      }
-      ps.session = std::move(std::get<std::unique_ptr<smtp::Session>>(opened));
-    }
-    const std::string localIp = ps.session->localEndpoint().address().to_string();
-
     smtp::Transaction txn;
     txn.mailFrom = envelope.mailFrom;
     for (auto* t : open) txn.recipients.push_back(rcpts[t->index].address);
     txn.message = message;
     txn.needsSmtpUtf8 = envelope.needsSmtpUtf8;
     txn.eightBit = envelope.eightBit;
-    auto result = co_await ps.session->send(txn);
+
+    // A pooled session the server closed in the meantime sends nothing (notAttempted): open a
+    // fresh one and send again; that is not a delivery attempt of its own.
+    PooledSession ps = pool_.take(poolKey);
+    smtp::TransactionResult result;
+    bool connectFailed = false;
+    for (int tries = 0; tries < 2; ++tries) {
+      if (!ps.session) {
+        smtp::SessionOptions so;
+        so.ehloHostname = direct.ehloHostname;
+        so.serverName = target.mxHost;
+        so.tls = direct.tls == config::TlsPolicy::kRequired ? smtp::TlsPolicy::kRequired
+                 : direct.tls == config::TlsPolicy::kNone   ? smtp::TlsPolicy::kNone
+                                                            : smtp::TlsPolicy::kOpportunistic;
+        so.tlsContext = &tls_;
+        std::optional<asio::ip::address> bindTo;
+        if (!source.empty()) bindTo = asio::ip::make_address(source);
+        auto opened = co_await smtp::Session::open(io_.get_executor(), remote, bindTo, so);
+        if (auto* err = std::get_if<smtp::SessionError>(&opened)) {
+          spool::Reply reply =
+              err->reply ? toSpool(*err->reply) : spool::Reply{0, "", err->message};
+          for (auto* t : open) {
+            auto a = row(source);
+            a.reply = reply;
+            a.note = err->message;
+            if (err->reply && err->permanent)
+              onPermanent(*t, reply, source, a);
+            else
+              onTemporary(*t, reply, a, "connect-failed");
+          }
+          connectFailed = true;
+          break;
+        }
+        ps = PooledSession{std::move(std::get<std::unique_ptr<smtp::Session>>(opened)), 0, {}};
+      }
+      result = co_await ps.session->send(txn);
+      if (!result.notAttempted) break;
+      ps = PooledSession{};
+    }
+    if (connectFailed) continue;
     ps.transactions += 1;
+    const std::string localIp = ps.session->localEndpoint().address().to_string();
 
     for (size_t k = 0; k < open.size(); ++k) {
       Track& t = *open[k];

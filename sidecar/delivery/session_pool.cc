@@ -5,11 +5,13 @@
 namespace mailroom::delivery {
 
 PooledSession SessionPool::take(const std::string& key) {
-  auto it = idle_.find(key);
-  if (it == idle_.end()) return {};
-  PooledSession s = std::move(it->second);
-  idle_.erase(it);
-  return s;
+  // Servers close idle connections on their own schedule; skip the ones already gone.
+  for (auto it = idle_.find(key); it != idle_.end(); it = idle_.find(key)) {
+    PooledSession s = std::move(it->second);
+    idle_.erase(it);
+    if (s.session->usable() && s.session->checkIdle()) return s;
+  }
+  return {};
 }
 
 void SessionPool::put(const std::string& key, PooledSession session) {
