@@ -160,8 +160,9 @@ DirectTransport decodeDirect(const Decoder& d, const YAML::Node& n, const std::s
   if (n["port"]) t.port = static_cast<uint16_t>(d.integer(n["port"], path + ".port", 1, 65535));
   if (n["nextHop"]) {
     t.nextHop = d.str(n["nextHop"], path + ".nextHop");
-    if (!parseNextHop(t.nextHop, t.port))
-      d.fail(n["nextHop"], path + ".nextHop", "must be [host] or [host]:port");
+    auto hop = parseNextHop(t.nextHop, t.port);
+    if (!hop) d.fail(n["nextHop"], path + ".nextHop", "must be [host] or [host]:port");
+    t.port = hop->port;  // the port delivery connects to
   }
   return t;
 }

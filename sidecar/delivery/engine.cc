@@ -36,7 +36,8 @@ Engine::Engine(asio::io_context& io, spool::Spool& spool, dns::Resolver& resolve
       config_(options_.config),
       tls_(asio::ssl::context::tls_client),
       rng_(static_cast<std::mt19937::result_type>(options_.rngSeed)),
-      blocking_(4),
+      // One thread per concurrent job: each waits for its update's group commit (fsync).
+      blocking_(64),
       wakeup_(io, asio::steady_timer::time_point::max()) {
   tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
@@ -103,12 +104,12 @@ Task<void> Engine::schedulerLoop() {
     while (!due_.empty() && due_.top().at <= now) {
       auto id = due_.top().id;
       due_.pop();
-      if (!inFlight_.count(id) && std::find(ready_.begin(), ready_.end(), id) == ready_.end())
-        ready_.push_back(id);
+      if (!inFlight_.count(id) && readySet_.insert(id).second) ready_.push_back(id);
     }
     while (!ready_.empty() && active_ < config_->delivery.concurrency) {
       auto id = std::move(ready_.front());
       ready_.pop_front();
+      readySet_.erase(id);
       ++active_;
       inFlight_.insert(id);
       asio::co_spawn(io_, runJob(std::move(id)), asio::detached);
@@ -132,9 +133,10 @@ Task<void> Engine::schedulerLoop() {
 }
 
 Task<void> Engine::runJob(std::string id) {
+  bool slot = true;  // this job's share of delivery.concurrency
   if (auto env = spool_.find(id)) {
     try {
-      co_await deliverEnvelope(std::move(*env));
+      co_await deliverEnvelope(std::move(*env), slot);
     } catch (const std::exception& e) {
       // A broken invariant in one job must not stop the others; retry in a minute.
       log::error("delivery job failed", {{"id", id}, {"error", e.what()}});
@@ -142,11 +144,17 @@ Task<void> Engine::runJob(std::string id) {
     }
   }
   inFlight_.erase(id);
+  releaseSlot(slot);
+}
+
+void Engine::releaseSlot(bool& slot) {
+  if (!slot) return;
+  slot = false;
   --active_;
   wake();
 }
 
-Task<void> Engine::deliverEnvelope(spool::Envelope envelope) {
+Task<void> Engine::deliverEnvelope(spool::Envelope envelope, bool& slot) {
   const auto now = options_.now();
   const spool::Envelope before = envelope;
   auto message = spool_.readMessage(envelope.id);
@@ -164,6 +172,9 @@ Task<void> Engine::deliverEnvelope(spool::Envelope envelope) {
   }
   for (const auto& [domain, indices] : byDomain)
     co_await deliverDomain(envelope, *message, domain, indices);
+  // The SMTP work is done: free the slot for the next job while this one waits for the
+  // durable write of its outcome (the id stays in flight until then).
+  releaseSlot(slot);
 
   auto saved = co_await offload(blocking_, [this, &envelope] { return spool_.update(envelope); });
   if (!saved.ok()) {

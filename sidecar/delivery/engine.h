@@ -64,7 +64,8 @@ class Engine {
   void wake();
   Task<void> schedulerLoop();
   Task<void> runJob(std::string id);
-  Task<void> deliverEnvelope(spool::Envelope envelope);
+  Task<void> deliverEnvelope(spool::Envelope envelope, bool& slot);
+  void releaseSlot(bool& slot);
   Task<void> deliverDomain(spool::Envelope& envelope, const std::string& message,
                            const std::string& domain, const std::vector<size_t>& recipients);
   void recordOutcome(const spool::Envelope& before, const spool::Envelope& after);
@@ -83,6 +84,7 @@ class Engine {
   std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;
   std::set<std::string> inFlight_;
   std::deque<std::string> ready_;
+  std::set<std::string> readySet_;  // membership of ready_, so dedupe is O(log n)
   int active_ = 0;
   bool stopping_ = false;
   asio::steady_timer wakeup_;

@@ -39,12 +39,13 @@ cpu_of() {  # utime+stime (+ reaped children) of a pid, in seconds
 }
 # Counts messages smtp-sink has received: it runs with -c, printing running counters.
 sink_start() {
-  in_ns smtp-sink -u postfix -c "127.0.0.1:$1" 1024 >"$bench/sink-$1.out" 2>&1 &
+  # ip netns exec directly (not the in_ns function) so that $! is the sink itself.
+  ip netns exec "$ns" smtp-sink -u postfix -c "127.0.0.1:$1" 1024 >"$bench/sink-$1.out" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do in_ns ss -ltnH "sport = :$1" | grep -q LISTEN && return; sleep 0.05; done
   echo "smtp-sink did not start" >&2; exit 1
 }
-sink_count() { tr '\r' '\n' <"$bench/sink-$1.out" | awk 'NF>=3{n=$3} END{print n+0}'; }
+sink_count() { tr '\r' '\n' <"$bench/sink-$1.out" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -1; }
 
 # 1. Ceiling: Postfix's load generator straight into its sink.
 sink_start 2600
@@ -79,6 +80,7 @@ smtp_tls_security_level = none
 smtpd_tls_security_level = none
 default_destination_concurrency_limit = $concurrency
 maillog_file = $pf/maillog
+maillog_file_prefixes = $bench
 CONF
 sink_start 2601
 in_ns postfix -c "$pf/etc" start >/dev/null 2>&1
@@ -86,7 +88,7 @@ for _ in $(seq 100); do in_ns ss -ltnH "sport = :2525" | grep -q LISTEN && break
 master=$(tr -dc 0-9 <"$pf/queue/pid/master.pid")
 t0=$(now)
 in_ns smtp-source -s "$concurrency" -m "$messages" -l "$size" -f bench@example.com -t user@example.net 127.0.0.1:2525
-until [[ $(sink_count 2601) -ge $messages ]]; do sleep 0.05; done
+until [[ $(sink_count 2601) -ge $messages ]] 2>/dev/null; do sleep 0.05; done
 t1=$(now)
 postfix_rate=$(echo "$messages / ($t1 - $t0)" | bc -l)
 postfix_cpu=0
@@ -116,7 +118,7 @@ transports:
       nextHop: "[127.0.0.1]:2602"
 YAML
 sink_start 2602
-in_ns "$build/sidecar/mailroom-sidecar" --config "$mr/sidecar.yaml" 2>"$mr/sidecar.log" &
+ip netns exec "$ns" "$build/sidecar/mailroom-sidecar" --config "$mr/sidecar.yaml" 2>"$mr/sidecar.log" &
 sidecar=$!
 pids+=($sidecar)
 for _ in $(seq 100); do in_ns curl -fsS http://127.0.0.1:9587/healthz >/dev/null 2>&1 && break; sleep 0.05; done
@@ -125,7 +127,7 @@ t0=$(now)
 accept_out=$(in_ns "$build/tests/bench/sidecar/mailroom-bench-send" --server 127.0.0.1:7587 \
   --messages "$messages" --size "$size" --concurrency "$concurrency")
 t_accept=$(now)
-until [[ $(sink_count 2602) -ge $messages ]]; do sleep 0.05; done
+until [[ $(sink_count 2602) -ge $messages ]] 2>/dev/null; do sleep 0.05; done
 t1=$(now)
 cpu1=$(cpu_of "$sidecar")
 accept_rate=$(echo "$messages / ($t_accept - $t0)" | bc -l)

@@ -138,6 +138,10 @@ TEST(NextHop, BracketedHostAndPort) {
   EXPECT_EQ(b->port, 25);
   EXPECT_FALSE(parseNextHop("mx.example.net", 25));
   EXPECT_FALSE(parseNextHop("[x]:99999", 25));
+  auto c = parseConfig(kHead +
+                       "transports:\n  - name: t\n    direct: {nextHop: \"[127.0.0.1]:2602\"}\n");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->transports[0].direct.port, 2602);
 }
 }  // namespace
 }  // namespace mailroom::config
