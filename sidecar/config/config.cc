@@ -35,8 +35,11 @@ class Decoder {
   void onlyKeys(const YAML::Node& map, const std::string& path,
                 std::initializer_list<const char*> known) const {
     if (!map.IsMap()) fail(map, path, "must be a mapping");
+    std::set<std::string> seen;
     for (const auto& kv : map) {
       auto key = kv.first.as<std::string>();
+      // yaml-cpp keeps the first of two equal keys; a second one would be silently ignored.
+      if (!seen.insert(key).second) fail(kv.first, join(path, key), "duplicate key");
       bool ok = std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; });
       if (!ok) fail(kv.first, join(path, key), "unknown field");
     }

@@ -104,6 +104,14 @@ ipv4_delivers() {
   grep -qi '^Message-ID: <.*@mail.example.com>' "$file" || fail "no Message-ID in stored message"
   grep -qi "^Received: from $MAILROOM_LAB_SENDER_HOST (mail.example.com \[$MAILROOM_LAB_SENDER_IP4\])" "$file" ||
     fail "Postfix did not record our forward-confirmed EHLO/PTR: $(grep -i ^Received: "$file" | head -2)"
+  # Metrics count it by destination domain and family; the log never holds the body.
+  local metrics
+  metrics=$(in_sender curl -fsS "http://127.0.0.1:$metrics_port/metrics")
+  grep -q '^mailroom_delivered_total{domain="example.net",family="ipv4"} 1$' <<<"$metrics" ||
+    fail "metrics: $(grep mailroom_delivered_total <<<"$metrics")"
+  grep -q '^mailroom_delivery_seconds_count 1$' <<<"$metrics" || fail "no delivery latency sample"
+  grep -q "token $token" "$work/sidecar.log" && fail "the message body reached the log"
+  grep -q '"msg":"delivered","id":"' "$work/sidecar.log" || fail "no structured delivery line with the id"
   echo "ok: delivered over IPv4"
 }
 
@@ -324,6 +332,23 @@ PY
   [[ $(dkim_results "$file") == "dkim=fail dkim=fail" ]] || fail "altered message: OpenDKIM says $(dkim_results "$file")"
   lab_rrset_delete "$MAILROOM_LAB_SENDER_DOMAIN" "$sel._domainkey.$MAILROOM_LAB_SENDER_DOMAIN" TXT >/dev/null || true
   echo "ok: RSA and Ed25519 signatures dkim=pass, dmarc=pass; altered after signing: dkim=fail"
+}
+
+broken_config_reload_keeps_previous() {
+  write_config "      addressFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]"
+  start_sidecar
+  cp "$work/sidecar.yaml" "$work/good.yaml"
+  printf 'transports:\n  - name: t\n    direct: {addressFamily: IPv5}\n' >>"$work/sidecar.yaml"
+  kill -HUP "$sidecar_pid"
+  for _ in $(seq 100); do grep -q "config reload failed" "$work/sidecar.log" && break; sleep 0.05; done
+  grep "config reload failed" "$work/sidecar.log" | grep -q "sidecar.yaml:[0-9]*: " ||
+    fail "no reload error naming the file and line: $(grep reload "$work/sidecar.log")"
+  kill -0 "$sidecar_pid" || fail "the sidecar died on a broken config"
+  local token=reload-$RANDOM$RANDOM out
+  out=$(send "$token" "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "not delivered after the broken reload: $out"
+  [[ $(json_get "d['recipients'][0]['family']" <<<"$out") == IPV4 ]] || fail "previous config not in force: $out"
+  echo "ok: a broken config on SIGHUP is reported with its line and the previous config stays in force"
 }
 
 "$scenario"

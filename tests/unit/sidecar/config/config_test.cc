@@ -89,6 +89,11 @@ TEST(Config, UnknownFieldIsAnErrorWithLine) {
   EXPECT_NE(e.find("sidecar.yaml:7: retyr: unknown field"), std::string::npos) << e;
 }
 
+TEST(Config, DuplicateKeyIsAnError) {
+  auto e = errorOf(kHead + kOneTransport + "transports:\n  - name: u\n    direct: {}\n");
+  EXPECT_NE(e.find("sidecar.yaml:7: transports: duplicate key"), std::string::npos) << e;
+}
+
 TEST(Config, BadValuesNameTheirField) {
   EXPECT_NE(errorOf(kHead + "transports:\n  - name: t\n    direct: {addressFamily: IPv5}\n")
                 .find("transports[0].direct.addressFamily: must be one of"),
