@@ -214,10 +214,38 @@ Envelope readEnvelope(Reader& in) {
 
 }  // namespace
 
+namespace {
+uint32_t crc32cTable(std::string_view data, uint32_t crc) {
+  for (unsigned char c : data) crc = kCrcTable[(crc ^ c) & 0xff] ^ (crc >> 8);
+  return crc;
+}
+
+#if defined(__x86_64__)
+// SSE 4.2 computes the same Castagnoli CRC in hardware, 8 bytes per instruction: every spooled
+// message is checksummed on accept and on read, so the table loop showed in profiles.
+__attribute__((target("sse4.2"))) uint32_t crc32cSse42(std::string_view data, uint32_t crc) {
+  const char* p = data.data();
+  size_t n = data.size();
+  uint64_t c = crc;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    c = __builtin_ia32_crc32di(c, word);
+  }
+  crc = static_cast<uint32_t>(c);
+  for (; n > 0; ++p, --n) crc = __builtin_ia32_crc32qi(crc, static_cast<unsigned char>(*p));
+  return crc;
+}
+#endif
+}  // namespace
+
 uint32_t crc32c(std::string_view data, uint32_t crc) {
   crc = ~crc;
-  for (unsigned char c : data) crc = kCrcTable[(crc ^ c) & 0xff] ^ (crc >> 8);
-  return ~crc;
+#if defined(__x86_64__)
+  static const bool hardware = __builtin_cpu_supports("sse4.2");
+  if (hardware) return ~crc32cSse42(data, crc);
+#endif
+  return ~crc32cTable(data, crc);
 }
 
 void putU32(std::string& out, uint32_t v) {

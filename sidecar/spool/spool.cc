@@ -785,7 +785,10 @@ bool Spool::materializeOnce() {
   std::error_code ec;
   for (auto& [id, e] : work) {
     Result<void> w;
-    if (e.journalSeq != 0 && e.messagePresent) {
+    // A message already final (delivered or bounced) is never read again: its bytes stay in
+    // the journal until the segment goes, and no msg/ file is created and deleted for it.
+    const bool finalNow = e.stored.envelope.final();
+    if (e.journalSeq != 0 && e.messagePresent && !finalNow) {
       auto bytes = readMessage(id);
       if (bytes.ok())
         w = writeFile(msgDir_ / id, *bytes, false);
@@ -808,7 +811,8 @@ bool Spool::materializeOnce() {
     } else if (!it->second.messagePresent) {
       fs::remove(msgDir_ / id, ec);  // purged while we wrote
     } else if (it->second.journalSeq == e.journalSeq) {
-      it->second.journalSeq = 0;  // the bytes now live in msg/<id>
+      it->second.journalSeq = 0;                        // the bytes now live in msg/<id>
+      if (finalNow) it->second.messagePresent = false;  // ... or nowhere, when final
     }
   }
   for (const auto& id : gone) {

@@ -15,6 +15,10 @@ TEST(Crc32cTest, KnownVector) {
   EXPECT_EQ(crc32c("123456789"), 0xE3069283u);
   EXPECT_EQ(crc32c(""), 0u);
   EXPECT_EQ(crc32c("6789", crc32c("12345")), 0xE3069283u);
+  // Longer than a word, split off word boundaries: the 8-byte hardware path must agree.
+  const std::string long1(1000, 'a'), long2 = "123456789" + long1;
+  EXPECT_EQ(crc32c(long2), crc32c(long1, crc32c("123456789")));
+  EXPECT_EQ(crc32c(std::string(32, '\0')), 0x8A9136AAu);  // RFC 3720 B.4: 32 bytes of zeros
 }
 
 TEST(CodecTest, EnvelopeRoundTrip) {

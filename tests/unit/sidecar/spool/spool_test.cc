@@ -175,9 +175,10 @@ TEST(SpoolTest, ReopenResumesPendingWithStates) {
     c.envelope.recipients[0].state = RecipientState::kDelivered;
     ASSERT_TRUE(spool->update(c.envelope).ok());
   }
-  // A clean shutdown materialized every file and deleted the journal.
+  // A clean shutdown materialized every file and deleted the journal; the delivered message's
+  // bytes are never needed again, so they got no msg/ file.
   EXPECT_EQ(filesIn(tmp.path() / "journal"), 0u);
-  EXPECT_EQ(filesIn(tmp.path() / "msg"), 3u);
+  EXPECT_EQ(filesIn(tmp.path() / "msg"), 2u);
   EXPECT_EQ(filesIn(tmp.path() / "env"), 3u);
   auto spool = openSpool(tmp.path());
   auto pending = spool->pending();
