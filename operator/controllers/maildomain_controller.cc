@@ -1,6 +1,7 @@
 #include "operator/controllers/maildomain_controller.h"
 
 #include "lib/log/log.h"
+#include "operator/controllers/events.h"
 
 namespace mailroom::controllers {
 
@@ -19,6 +20,19 @@ Result<kube::Action> MailDomainController::patchFinalizers(const ObservedMailDom
   return kube::awaitChange();
 }
 
+void MailDomainController::recordTransitions(const ObservedMailDomain& md,
+                                             const MailDomainStatus& written) {
+  // Events are best effort: a failure is logged, never retried (the status is the record).
+  for (const auto& c : conditionTransitions(md.status.conditions, written.conditions)) {
+    auto resp = api_.create(eventsPath(md.namespace_), transitionEvent(md, c, now_()));
+    if (!resp || !resp->ok())
+      log::warn("event not recorded",
+                {{"key", kube::objectKey(md.namespace_, md.name)},
+                 {"reason", c.reason},
+                 {"error", resp ? std::to_string(resp->code) : resp.error().message}});
+  }
+}
+
 Result<kube::Action> MailDomainController::apply(ObservedMailDomain md) {
   for (int attempt = 0; attempt < 3; ++attempt) {
     MailDomainStatus want = desiredStatus(md, {}, now_());
@@ -30,6 +44,7 @@ Result<kube::Action> MailDomainController::apply(ObservedMailDomain md) {
       ++statusWrites_;
       log::info("status updated", {{"key", kube::objectKey(md.namespace_, md.name)},
                                    {"generation", static_cast<long long>(md.generation)}});
+      recordTransitions(md, want);
       return kube::awaitChange();
     }
     if (resp->code != 409) return kube::apiError(*resp);

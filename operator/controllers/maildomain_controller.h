@@ -30,6 +30,7 @@ class MailDomainController {
   uint64_t conflicts() const { return conflicts_; }
 
  private:
+  void recordTransitions(const ObservedMailDomain& md, const MailDomainStatus& written);
   Result<kube::Action> apply(ObservedMailDomain md);
   Result<kube::Action> patchFinalizers(const ObservedMailDomain& md, const std::string& patch);
 

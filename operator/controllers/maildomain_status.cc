@@ -65,6 +65,7 @@ Result<ObservedMailDomain> parseObserved(const std::string& objectText) {
     md.namespace_ = meta["namespace"].as<std::string>("");
     md.name = meta["name"].as<std::string>("");
     md.resourceVersion = meta["resourceVersion"].as<std::string>("");
+    md.uid = meta["uid"].as<std::string>("");
     md.generation = meta["generation"].as<int64_t>(0);
     md.deleting = meta["deletionTimestamp"] && !meta["deletionTimestamp"].IsNull();
     md.finalizers = stringList(meta["finalizers"]);

@@ -38,7 +38,7 @@ struct MailDomainStatus {
 
 // What the controller reads from an object (JSON or YAML text).
 struct ObservedMailDomain {
-  std::string namespace_, name, resourceVersion;
+  std::string namespace_, name, resourceVersion, uid;
   int64_t generation = 0;
   bool deleting = false;  // metadata.deletionTimestamp set
   std::vector<std::string> finalizers;

@@ -168,6 +168,16 @@ equals alpha '{.status.records[0].values[0]}' '"v=spf1 ip4:198.51.100.20 ip6:200
 contains alpha '{.status.records[1].values[0]}' pending && pass "create: DKIM key pending" ||
   fail "create: DKIM $(jp alpha '{.status.records[1].values[0]}')"
 converged alpha && pass "create: observedGeneration 1" || fail "create: not converged"
+events() {
+  kn get events --field-selector "involvedObject.kind=MailDomain,involvedObject.name=$1" \
+    -o 'jsonpath={range .items[*]}{.type}/{.reason} {end}'
+}
+has_transition_events() {
+  local e
+  e=$(events "$1")
+  [[ $e == *Warning/DNSProviderNotConfigured* && $e == *Normal/RecordsComputed* ]]
+}
+wait_for 20 "create: Events for the transitions" has_transition_events alpha
 
 # --- 2. update ---------------------------------------------------------------------------------
 ltt=$(jp alpha '{.status.conditions[?(@.type=="Ready")].lastTransitionTime}')

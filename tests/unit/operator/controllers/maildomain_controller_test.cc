@@ -56,15 +56,20 @@ TEST(Controller, WritesStatusOnceThenNothing) {
   std::string obj = object(1, "10", R"(["mailroom.dev/dns-records"])");
   f.cache.upsert("ns/a", obj);
   f.t.expect("PATCH", kPath + "/status", 200, "{}");
+  // Both conditions are new: one Event each (RecordsComputed=True, Ready=False).
+  f.t.expect("POST", "/api/v1/namespaces/ns/events", 201, "{}");
+  f.t.expect("POST", "/api/v1/namespaces/ns/events", 201, "{}");
   EXPECT_EQ(f.c.reconcile("ns/a"), kube::awaitChange());
-  ASSERT_EQ(f.t.requests.size(), 1u);
+  ASSERT_EQ(f.t.requests.size(), 3u);
   EXPECT_EQ(f.t.requests[0].contentType, "application/merge-patch+json");
+  EXPECT_EQ(YAML::Load(f.t.requests[1].body)["reason"].as<std::string>(), "RecordsComputed");
+  EXPECT_EQ(YAML::Load(f.t.requests[2].body)["type"].as<std::string>(), "Warning");
   // The watch brings the written status back; reconciling again writes nothing.
   YAML::Node written = YAML::Load(obj);
   written["status"] = YAML::Load(f.t.requests[0].body)["status"];
   f.cache.upsert("ns/a", YAML::Dump(written));
   EXPECT_EQ(f.c.reconcile("ns/a"), kube::awaitChange());
-  EXPECT_EQ(f.t.writes(), 1);
+  EXPECT_EQ(f.t.writes(), 3);  // the status write and its two Events; nothing more
   EXPECT_EQ(f.c.statusWrites(), 1u);
 }
 
@@ -75,8 +80,10 @@ TEST(Controller, ConflictRereadsAndRetriesWithTheFreshObject) {
              R"({"kind":"Status","reason":"Conflict","code":409})");
   f.t.expect("GET", kPath, 200, object(2, "11", R"(["mailroom.dev/dns-records"])"));
   f.t.expect("PATCH", kPath + "/status", 200, "{}");
+  f.t.expect("POST", "/api/v1/namespaces/ns/events", 201, "{}");
+  f.t.expect("POST", "/api/v1/namespaces/ns/events", 201, "{}");
   EXPECT_EQ(f.c.reconcile("ns/a"), kube::awaitChange());
-  ASSERT_EQ(f.t.requests.size(), 3u);
+  ASSERT_EQ(f.t.requests.size(), 5u);
   auto retry = YAML::Load(f.t.requests[2].body);
   EXPECT_EQ(retry["metadata"]["resourceVersion"].as<std::string>(), "11");
   EXPECT_EQ(retry["status"]["observedGeneration"].as<int>(), 2);
