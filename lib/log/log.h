@@ -42,8 +42,12 @@ inline void error(std::string_view m, std::initializer_list<Field> f = {}) {
   write(Level::kError, m, f);
 }
 
-// JSON string escaping (RFC 8259 §7), exposed for tests and other JSON writers.
+// JSON string escaping (RFC 8259 §7) for every JSON writer in the project: control characters
+// and DEL as \u00XX, invalid UTF-8 bytes as U+FFFD (JSON text must be UTF-8, §8.1).
 void appendJsonString(std::string& out, std::string_view s);
+// Length of the well-formed UTF-8 sequence starting at s[i] (1 for ASCII), 0 when ill-formed
+// (overlong, surrogate, truncated, above U+10FFFF).
+size_t utf8SequenceLength(std::string_view s, size_t i);
 // The line write() would print, without the timestamp (tests).
 std::string formatLine(Level level, std::string_view msg, std::initializer_list<Field> fields,
                        std::string_view timestamp);

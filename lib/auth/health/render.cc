@@ -1,5 +1,7 @@
 #include "lib/auth/health/render.h"
 
+#include "lib/log/log.h"
+
 #include <algorithm>
 #include <array>
 #include <ctime>
@@ -10,24 +12,7 @@ namespace {
 // Length of the valid UTF-8 sequence at s[i] (RFC 3629 §4: no overlongs, no surrogates, at
 // most U+10FFFF), or 0 when the bytes there are not one.
 size_t utf8Length(std::string_view s, size_t i) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  auto cont = [&](size_t k) { return k < s.size() && (b(k) & 0xC0) == 0x80; };
-  unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(i + 1) || !cont(i + 2)) return 0;
-    if (c == 0xE0 && b(i + 1) < 0xA0) return 0;  // overlong
-    if (c == 0xED && b(i + 1) > 0x9F) return 0;  // surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(i + 1) || !cont(i + 2) || !cont(i + 3)) return 0;
-    if (c == 0xF0 && b(i + 1) < 0x90) return 0;  // overlong
-    if (c == 0xF4 && b(i + 1) > 0x8F) return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;
+  return log::utf8SequenceLength(s, i);
 }
 
 // For the table: control characters (C0, DEL) become "\xNN" so DNS data cannot move the cursor
@@ -115,55 +100,9 @@ std::string formatTime(std::chrono::system_clock::time_point t) {
 }
 
 std::string jsonString(std::string_view s) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = utf8Length(s, i);
-    if (len == 0) {
-      out += "\\ufffd";  // not UTF-8: JSON text must be (RFC 8259 §8.1)
-      ++i;
-      continue;
-    }
-    if (len > 1) {
-      out.append(s.substr(i, len));
-      i += len;
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
-  }
-  return out + "\"";
+  std::string out;
+  log::appendJsonString(out, s);
+  return out;
 }
 
 std::string renderJson(const HealthReport& r) {

@@ -22,3 +22,13 @@ TEST(Log, EscapesControlCharactersAndQuotes) {
 
 }  // namespace
 }  // namespace mailroom::log
+
+namespace mailroom::log {
+namespace {
+TEST(Log, InvalidUtf8BecomesReplacementCharacter) {
+  std::string out;
+  appendJsonString(out, "caf\xc3\xa9 \xff\x7f");
+  EXPECT_EQ(out, "\"caf\xc3\xa9 \\ufffd\\u007f\"");
+}
+}  // namespace
+}  // namespace mailroom::log
