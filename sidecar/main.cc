@@ -2,12 +2,14 @@
 // SMTP. Usage: mailroom-sidecar --config sidecar.yaml [--check]
 //   --check   validate the config file and exit (0 valid, 2 invalid)
 // SIGHUP reloads the config file; a broken file keeps the previous config in force.
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "lib/common/asio.h"
 #include "lib/dns/cares_resolver.h"
@@ -89,18 +91,20 @@ int main(int argc, char** argv) {
   metrics::Registry registry;
   delivery::Engine engine(io, **spool, **resolver, registry, {.config = cfg});
 
-  asio::thread_pool intakePool(32);
-  grpcapi::Intake intake({.spool = **spool,
-                          .metrics = registry,
-                          .config = [&] { return current.load(); },
-                          .accepted = [&](const std::string& id) { engine.enqueue(id); },
-                          .sign = [&](const std::string& message,
-                                      const std::string& fromDomain) -> Result<grpcapi::Signature> {
-                            auto s = (*signer)->sign(message, fromDomain, spool::Clock::now());
-                            if (!s.ok()) return s.error();
-                            return grpcapi::Signature{std::move(s->headers), std::move(s->note)};
-                          }});
-  grpcapi::SenderService service(intake, intakePool);
+  asio::thread_pool signingPool(std::max(2u, std::thread::hardware_concurrency()));
+  grpcapi::Intake intake(
+      {.spool = **spool,
+       .metrics = registry,
+       .config = [&] { return current.load(); },
+       .accepted = [&](const std::string& id) { engine.enqueue(id); },
+       .sign = [&](const std::string& message,
+                   const std::string& fromDomain) -> Result<grpcapi::Signature> {
+         auto s = (*signer)->sign(message, fromDomain, spool::Clock::now());
+         if (!s.ok()) return s.error();
+         return grpcapi::Signature{std::move(s->headers), std::move(s->note)};
+       },
+       .offload = [&](std::function<void()> fn) { asio::post(signingPool, std::move(fn)); }});
+  grpcapi::SenderService service(intake);
   auto server = grpcapi::startServer(cfg->grpcListen, service);
   if (!server.ok()) {
     log::error("cannot start the gRPC server", {{"error", server.error().message}});
@@ -185,7 +189,7 @@ int main(int argc, char** argv) {
   });
 
   io.run();
-  intakePool.join();
+  signingPool.join();
   log::info("mailroom-sidecar stopped");
   return 0;
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "lib/common/offload.h"
 #include "lib/log/log.h"
 #include "sidecar/policy/retry.h"
 
@@ -36,8 +35,6 @@ Engine::Engine(asio::io_context& io, spool::Spool& spool, dns::Resolver& resolve
       config_(options_.config),
       tls_(asio::ssl::context::tls_client),
       rng_(static_cast<std::mt19937::result_type>(options_.rngSeed)),
-      // One thread per concurrent job: each waits for its update's group commit (fsync).
-      blocking_(64),
       wakeup_(io, asio::steady_timer::time_point::max()) {
   tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
@@ -58,9 +55,7 @@ Engine::Engine(asio::io_context& io, spool::Spool& spool, dns::Resolver& resolve
                    [this] { return static_cast<double>(spool_.queueDepth()); });
 }
 
-Engine::~Engine() {
-  blocking_.join();
-}
+Engine::~Engine() = default;
 
 void Engine::start() {
   for (const auto& env : spool_.pending()) {
@@ -176,7 +171,7 @@ Task<void> Engine::deliverEnvelope(spool::Envelope envelope, bool& slot) {
   // durable write of its outcome (the id stays in flight until then).
   releaseSlot(slot);
 
-  auto saved = co_await offload(blocking_, [this, &envelope] { return spool_.update(envelope); });
+  auto saved = co_await saveOutcome(envelope);
   if (!saved.ok()) {
     // The attempt happened but its outcome is not durable: try again (a duplicate is possible,
     // bounded by this one message) rather than lose the recipients.
@@ -188,6 +183,20 @@ Task<void> Engine::deliverEnvelope(spool::Envelope envelope, bool& slot) {
   for (const auto& r : envelope.recipients)
     if (pending(r)) next = std::min(next, r.nextAttempt);
   if (next != spool::TimePoint::max()) schedule(envelope.id, next);
+}
+
+Task<Result<void>> Engine::saveOutcome(const spool::Envelope& envelope) {
+  auto initiation = [this, &envelope](auto handler) {
+    // The spool's callback must be copyable; the coroutine's handler is move-only.
+    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    auto work = asio::make_work_guard(io_);
+    spool_.updateAsync(envelope, [shared, work](Result<void> r) {
+      asio::post(work.get_executor(),
+                 [shared, r = std::move(r)]() mutable { std::move (*shared)(std::move(r)); });
+    });
+  };
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<void>)>(
+      initiation, asio::use_awaitable);
 }
 
 void Engine::recordOutcome(const spool::Envelope& before, const spool::Envelope& after) {

@@ -5,7 +5,8 @@
 // rejection over one address family when the transport allows the other: that is retried over
 // the other family at once, in the same attempt, and the recipient's status says why.
 //
-// Everything runs on one io_context thread; blocking spool writes go to a thread pool.
+// Everything runs on one io_context thread; spool writes complete asynchronously (group commit)
+// and resume the job on that thread.
 #pragma once
 
 #include <chrono>
@@ -68,6 +69,7 @@ class Engine {
   void releaseSlot(bool& slot);
   Task<void> deliverDomain(spool::Envelope& envelope, const std::string& message,
                            const std::string& domain, const std::vector<size_t>& recipients);
+  Task<Result<void>> saveOutcome(const spool::Envelope& envelope);  // durable spool update
   void recordOutcome(const spool::Envelope& before, const spool::Envelope& after);
 
   asio::io_context& io_;
@@ -78,7 +80,6 @@ class Engine {
   std::shared_ptr<const config::SidecarConfig> config_;
   asio::ssl::context tls_;
   std::mt19937 rng_;
-  asio::thread_pool blocking_;  // spool writes (fsync) off the event loop
   SessionPool pool_;
 
   std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;

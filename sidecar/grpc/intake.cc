@@ -1,10 +1,30 @@
 #include "sidecar/grpc/intake.h"
 
+#include <future>
+
 #include "lib/log/log.h"
 #include "sidecar/compose/compose.h"
 #include "sidecar/grpc/convert.h"
 
 namespace mailroom::grpcapi {
+namespace {
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+bool hasKeyFor(const config::Dkim& dkim, std::string_view domain) {
+  for (const auto& key : dkim.keys)
+    if (equalsIgnoreCase(key.domain, domain)) return true;
+  return false;
+}
+
+}  // namespace
 
 Intake::Intake(Deps deps) : deps_(std::move(deps)) {
   deps_.metrics.describe("mailroom_accepted_total", "counter", "Messages accepted and spooled.");
@@ -13,6 +33,29 @@ Intake::Intake(Deps deps) : deps_(std::move(deps)) {
 }
 
 Result<v1::SendResponse> Intake::send(const v1::SendRequest& request) {
+  std::promise<Result<v1::SendResponse>> result;
+  auto future = result.get_future();
+  sendAsync(request, [&result](Result<v1::SendResponse> r) { result.set_value(std::move(r)); });
+  return future.get();
+}
+
+void Intake::sendAsync(const v1::SendRequest& request, SendDone done) {
+  auto prepared = prepare(request);
+  if (!prepared.ok()) {
+    deps_.metrics.inc("mailroom_rejected_total", {{"reason", "invalid"}});
+    return done(prepared.error());
+  }
+  auto shared = std::make_shared<Prepared>(std::move(prepared.value()));
+  if (shared->sign && deps_.offload) {
+    deps_.offload([this, shared, done = std::move(done)]() mutable {
+      signAndSpool(std::move(shared), std::move(done));
+    });
+    return;
+  }
+  signAndSpool(std::move(shared), std::move(done));
+}
+
+Result<Intake::Prepared> Intake::prepare(const v1::SendRequest& request) {
   auto config = deps_.config();
   compose::Options options;
   options.hostname = config->hostname;
@@ -27,12 +70,10 @@ Result<v1::SendResponse> Intake::send(const v1::SendRequest& request) {
   } else if (request.content_case() == v1::SendRequest::kRaw) {
     composed = compose::composeRaw(request.raw(), envelopeInput, options);
   }
-  if (!composed.ok()) {
-    deps_.metrics.inc("mailroom_rejected_total", {{"reason", "invalid"}});
-    return composed.error();
-  }
+  if (!composed.ok()) return composed.error();
 
-  spool::Envelope env;
+  Prepared out;
+  spool::Envelope& env = out.envelope;
   env.mailFrom = composed->mailFrom;
   env.idempotencyKey = request.idempotency_key();
   env.acceptedAt = options.now;
@@ -40,36 +81,50 @@ Result<v1::SendResponse> Intake::send(const v1::SendRequest& request) {
   env.eightBit = composed->eightBit;
   env.fromDomain = composed->fromDomain;
   env.messageId = composed->messageId;
-  for (const auto& rcpt : composed->recipients) {
+  for (auto& rcpt : composed->recipients) {
     spool::Recipient r;
-    r.address = rcpt;
+    r.address = std::move(rcpt);
     r.nextAttempt = options.now;
     env.recipients.push_back(std::move(r));
   }
+  out.message = std::move(composed->message);
+  out.maxMessageBytes = config->maxMessageBytes;
+  out.sign = deps_.sign && hasKeyFor(config->dkim, composed->fromDomain);
+  return out;
+}
 
-  std::string message = std::move(composed->message);
+void Intake::signAndSpool(std::shared_ptr<Prepared> prepared, SendDone done) {
+  spool::Envelope& env = prepared->envelope;
+  std::string& message = prepared->message;
+  // Always asked, also without a key: the signer reports "unsigned" or refuses when required.
   if (deps_.sign) {
-    auto sig = deps_.sign(message, composed->fromDomain);
+    auto sig = deps_.sign(message, env.fromDomain);
     if (!sig.ok()) {
       deps_.metrics.inc("mailroom_rejected_total", {{"reason", "unsigned"}});
-      return sig.error();
+      return done(sig.error());
     }
     message.insert(0, sig->headers);
     env.notes["dkim"] = sig->note;
   }
-  if (message.size() > config->maxMessageBytes) {
+  if (message.size() > prepared->maxMessageBytes) {
     deps_.metrics.inc("mailroom_rejected_total", {{"reason", "invalid"}});
-    return Error::invalidArgument("message: " + std::to_string(message.size()) +
-                                  " bytes exceeds the limit of " +
-                                  std::to_string(config->maxMessageBytes));
+    return done(Error::invalidArgument("message: " + std::to_string(message.size()) +
+                                       " bytes exceeds the limit of " +
+                                       std::to_string(prepared->maxMessageBytes)));
   }
   env.size = message.size();
+  deps_.spool.acceptAsync(std::move(env), std::move(message),
+                          [this, done = std::move(done)](Result<spool::Spool::Accepted> r) {
+                            spooled(std::move(r), done);
+                          });
+}
 
-  auto accepted = deps_.spool.accept(std::move(env), message);
+void Intake::spooled(Result<spool::Spool::Accepted> accepted, const SendDone& done) {
   if (!accepted.ok()) {
-    deps_.metrics.inc("mailroom_rejected_total", {{"reason", "internal"}});
-    log::error("spool accept failed", {{"error", accepted.error().message}});
-    return accepted.error();
+    const bool invalid = accepted.error().kind == ErrorKind::kInvalidArgument;
+    deps_.metrics.inc("mailroom_rejected_total", {{"reason", invalid ? "invalid" : "internal"}});
+    if (!invalid) log::error("spool accept failed", {{"error", accepted.error().message}});
+    return done(accepted.error());
   }
   v1::SendResponse response;
   response.set_id(accepted->id);
@@ -83,7 +138,7 @@ Result<v1::SendResponse> Intake::send(const v1::SendRequest& request) {
                            {"size", static_cast<unsigned long>(accepted->envelope.size)}});
     deps_.accepted(accepted->id);
   }
-  return response;
+  done(std::move(response));
 }
 
 Result<v1::Message> Intake::get(const std::string& id) const {

@@ -34,14 +34,32 @@ class Intake {
     std::function<void(const std::string& id)> accepted;  // hands the id to delivery
     std::function<spool::TimePoint()> now = [] { return spool::Clock::now(); };
     SignFn sign;  // optional
+    // Runs work off the caller's thread: the DKIM private-key operation (up to ~0.3 ms for
+    // RSA-2048) goes here so that gRPC's threads stay free for I/O. Optional: inline if unset.
+    std::function<void(std::function<void()>)> offload;
   };
   explicit Intake(Deps deps);
 
-  // INVALID_ARGUMENT-kind errors name the field; other errors are internal (spool failures).
-  Result<v1::SendResponse> send(const v1::SendRequest& request);
+  using SendDone = std::function<void(Result<v1::SendResponse>)>;
+  // Composes and validates on the caller's thread, signs (offloaded when the From domain has a
+  // key), and spools without blocking: `done` runs once the message is durable (on the spool's
+  // committer thread) or at once with the error. INVALID_ARGUMENT-kind errors name the field;
+  // other errors are internal (spool failures).
+  void sendAsync(const v1::SendRequest& request, SendDone done);
+  Result<v1::SendResponse> send(const v1::SendRequest& request);  // waits for sendAsync
   Result<v1::Message> get(const std::string& id) const;
 
  private:
+  struct Prepared {
+    spool::Envelope envelope;
+    std::string message;
+    uint64_t maxMessageBytes = 0;
+    bool sign = false;  // the From domain has a DKIM key in the current config
+  };
+  Result<Prepared> prepare(const v1::SendRequest& request);
+  void signAndSpool(std::shared_ptr<Prepared> prepared, SendDone done);
+  void spooled(Result<spool::Spool::Accepted> accepted, const SendDone& done);
+
   Deps deps_;
 };
 

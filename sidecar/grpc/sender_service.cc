@@ -25,8 +25,7 @@ grpc::ServerUnaryReactor* SenderService::Send(grpc::CallbackServerContext* ctx,
                                               const v1::SendRequest* request,
                                               v1::SendResponse* response) {
   auto* reactor = ctx->DefaultReactor();
-  asio::post(pool_, [this, request, response, reactor] {
-    auto result = intake_.send(*request);
+  intake_.sendAsync(*request, [response, reactor](Result<v1::SendResponse> result) {
     if (result.ok()) {
       *response = std::move(result.value());
       reactor->Finish(grpc::Status::OK);

@@ -1,6 +1,7 @@
 // The gRPC edge (callback API): Send and GetMessage over Intake, plus the standard health
-// service and server reflection. Blocking work (composition, the durable spool write) runs on
-// an intake thread pool so gRPC's own threads never wait on fsync.
+// service and server reflection. Nothing here blocks: Send composes on gRPC's thread and
+// finishes the call from the spool's completion once the message is durable, so no thread
+// waits on fsync and no thread hand-off sits between the request and the journal.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -9,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "lib/common/asio.h"
 #include "mailroom/v1/sender.grpc.pb.h"
 #include "sidecar/grpc/intake.h"
 
@@ -17,7 +17,7 @@ namespace mailroom::grpcapi {
 
 class SenderService final : public v1::Sender::CallbackService {
  public:
-  SenderService(Intake& intake, asio::thread_pool& pool) : intake_(intake), pool_(pool) {}
+  explicit SenderService(Intake& intake) : intake_(intake) {}
 
   grpc::ServerUnaryReactor* Send(grpc::CallbackServerContext* ctx, const v1::SendRequest* request,
                                  v1::SendResponse* response) override;
@@ -27,7 +27,6 @@ class SenderService final : public v1::Sender::CallbackService {
 
  private:
   Intake& intake_;
-  asio::thread_pool& pool_;
 };
 
 grpc::Status toStatus(const Error& error);

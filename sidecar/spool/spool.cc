@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <future>
 #include <random>
 #include <set>
 
@@ -208,13 +209,27 @@ std::string quarantineName(const std::string& kind, const std::string& name) {
 }  // namespace
 
 struct Spool::Op {
+  using Done = std::function<void(const Op&)>;
   OpKind kind = kAccept;
   StoredEnvelope stored;
-  std::string_view message;                    // accept: the caller's bytes, alive while it waits
+  std::string ownedMessage;  // accept: the bytes, when the op owns them (acceptAsync)
+  std::string_view message;  // accept: the bytes (ownedMessage, or the waiting caller's)
   uint64_t journalSeq = 0, journalOffset = 0;  // accept: where the committer put the bytes
   bool done = false;
   std::optional<Error> error;
+  // Run by the committer without mu_ once the op is durable (or failed), in queue order.
+  // Each waiter is woken on its own: no condition variable shared by every caller.
+  Done onDone;
+  std::vector<Done> followers;  // accepts that found this op's idempotency key pending
 };
+
+namespace {
+
+Spool::Accepted acceptedFrom(const Envelope& envelope, bool duplicate) {
+  return Spool::Accepted{envelope.id, duplicate, envelope};
+}
+
+}  // namespace
 
 Spool::Spool(Options options) : options_(std::move(options)) {
   msgDir_ = options_.dir / "msg";
@@ -478,54 +493,79 @@ std::string Spool::newId() {
   return id;
 }
 
-Result<void> Spool::submit(const std::shared_ptr<Op>& op, std::unique_lock<std::mutex>& lock) {
-  queue_.push_back(op);
+void Spool::submit(std::shared_ptr<Op> op) {
+  queue_.push_back(std::move(op));
   ++stats_.queued;
   workCv_.notify_one();
-  doneCv_.wait(lock, [&] { return op->done; });
-  if (op->error) return *op->error;
-  return {};
 }
 
 Result<Spool::Accepted> Spool::accept(Envelope envelope, std::string_view message) {
-  if (envelope.recipients.empty()) return Error::invalidArgument("envelope: no recipients");
+  std::promise<Result<Accepted>> result;
+  auto future = result.get_future();
+  acceptImpl(std::move(envelope), {}, message,
+             [&result](Result<Accepted> r) { result.set_value(std::move(r)); });
+  return future.get();  // `message` stays alive until the op is done
+}
+
+void Spool::acceptAsync(Envelope envelope, std::string message, AcceptDone done) {
+  acceptImpl(std::move(envelope), std::move(message), {}, std::move(done));
+}
+
+void Spool::acceptImpl(Envelope envelope, std::string owned, std::string_view message,
+                       AcceptDone done) {
+  if (envelope.recipients.empty()) return done(Error::invalidArgument("envelope: no recipients"));
   auto op = std::make_shared<Op>();
   op->kind = kAccept;
-  op->message = message;
-  op->stored.messageSize = message.size();
-  op->stored.messageCrc = crc32c(message);  // O(size), outside the lock
-  envelope.size = message.size();
+  op->ownedMessage = std::move(owned);
+  op->message = op->ownedMessage.empty() ? message : std::string_view(op->ownedMessage);
+  op->stored.messageSize = op->message.size();
+  op->stored.messageCrc = crc32c(op->message);  // O(size), outside the lock
+  envelope.size = op->message.size();
   for (auto& r : envelope.recipients) trimHistory(r);
-
   std::unique_lock lock(mu_);
-  const std::string key = envelope.idempotencyKey;
+  const std::string& key = envelope.idempotencyKey;
   if (!key.empty()) {
     if (auto it = keys_.find(key); it != keys_.end()) {
-      const Envelope& existing = entries_.at(it->second).stored.envelope;
-      return Accepted{existing.id, true, existing};
+      Accepted existing = acceptedFrom(entries_.at(it->second).stored.envelope, true);
+      lock.unlock();
+      return done(std::move(existing));
     }
+  }
+  auto finish = [done = std::move(done)](const Op& o, bool duplicate) {
+    if (o.error) return done(*o.error);
+    done(acceptedFrom(o.stored.envelope, duplicate));
+  };
+  if (!key.empty()) {
     if (auto it = pendingKeys_.find(key); it != pendingKeys_.end()) {
-      auto first = it->second;
-      doneCv_.wait(lock, [&] { return first->done; });
-      if (first->error) return *first->error;
-      return Accepted{first->stored.envelope.id, true, first->stored.envelope};
+      it->second->followers.push_back([finish](const Op& first) { finish(first, true); });
+      return;
     }
   }
   envelope.id = newId();
   op->stored.revision = nextRevision_++;
   op->stored.envelope = std::move(envelope);
-  if (!key.empty()) pendingKeys_[key] = op;
-  auto r = submit(op, lock);
-  if (!r.ok()) return r.error();
-  return Accepted{op->stored.envelope.id, false, op->stored.envelope};
+  op->onDone = [finish](const Op& o) { finish(o, false); };
+  if (!op->stored.envelope.idempotencyKey.empty())
+    pendingKeys_[op->stored.envelope.idempotencyKey] = op;
+  submit(std::move(op));
 }
 
 Result<void> Spool::update(const Envelope& envelope) {
+  std::promise<Result<void>> result;
+  auto future = result.get_future();
+  updateAsync(envelope, [&result](Result<void> r) { result.set_value(std::move(r)); });
+  return future.get();
+}
+
+void Spool::updateAsync(const Envelope& envelope, UpdateDone done) {
   auto op = std::make_shared<Op>();
   op->kind = kUpdate;
   std::unique_lock lock(mu_);
   auto it = entries_.find(envelope.id);
-  if (it == entries_.end()) return Error::notFound("spool: no envelope " + envelope.id);
+  if (it == entries_.end()) {
+    lock.unlock();
+    return done(Error::notFound("spool: no envelope " + envelope.id));
+  }
   op->stored = it->second.stored;
   Envelope& e = op->stored.envelope;
   e.recipients = envelope.recipients;
@@ -536,7 +576,11 @@ Result<void> Spool::update(const Envelope& envelope) {
   e.notes = envelope.notes;
   for (auto& r : e.recipients) trimHistory(r);
   op->stored.revision = nextRevision_++;
-  return submit(op, lock);
+  op->onDone = [done = std::move(done)](const Op& o) {
+    if (o.error) return done(*o.error);
+    done(Result<void>{});
+  };
+  submit(std::move(op));
 }
 
 Result<std::string> Spool::readMessage(const std::string& id) const {
@@ -612,6 +656,7 @@ Spool::Stats Spool::stats() const {
 
 Result<void> Spool::purge(TimePoint now) {
   std::vector<std::shared_ptr<Op>> removes;
+  std::vector<std::future<std::optional<Error>>> outcomes;
   std::unique_lock lock(mu_);
   Result<void> result;
   for (auto& [id, e] : entries_) {
@@ -633,17 +678,17 @@ Result<void> Spool::purge(TimePoint now) {
       op->kind = kRemove;
       op->stored.envelope.id = id;
       op->stored.revision = nextRevision_++;
+      auto outcome = std::make_shared<std::promise<std::optional<Error>>>();
+      outcomes.push_back(outcome->get_future());
+      op->onDone = [outcome](const Op& o) { outcome->set_value(o.error); };
       removes.push_back(op);
     }
   }
   if (removes.empty()) return result;
-  for (auto& op : removes) queue_.push_back(op);
-  stats_.queued += removes.size();
-  workCv_.notify_one();
-  for (auto& op : removes) {
-    doneCv_.wait(lock, [&] { return op->done; });
-    if (op->error && result.ok()) result = *op->error;
-  }
+  for (auto& op : removes) submit(std::move(op));
+  lock.unlock();
+  for (auto& outcome : outcomes)
+    if (auto error = outcome.get(); error && result.ok()) result = *error;
   return result;
 }
 
@@ -672,7 +717,10 @@ void Spool::committerLoop() {
         stats_.operations += batch.size();
       }
     }
-    doneCv_.notify_all();
+    for (auto& op : batch) {
+      if (op->onDone) op->onDone(*op);
+      for (auto& follower : op->followers) follower(*op);
+    }
     batch.clear();
   }
 }

@@ -102,11 +102,18 @@ class Spool {
   // concurrent accepts with the same new key queue exactly one envelope. No recipients:
   // kInvalidArgument. Disk errors: kTemporary.
   Result<Accepted> accept(Envelope envelope, std::string_view message);
+  // The same without blocking: `done` runs once the outcome is known — on the committer thread
+  // right after the batch's flush, or at once on the caller's thread for input errors and
+  // known idempotency keys. It must be quick and must not call back into the spool and wait.
+  using AcceptDone = std::function<void(Result<Accepted>)>;
+  void acceptAsync(Envelope envelope, std::string message, AcceptDone done);
   // Durable update of an envelope's recipient states (same group commit: a journal record with a
   // higher revision; env/<id> follows in the background). The id must exist (kNotFound); id, size,
   // acceptedAt, mailFrom and the idempotency key are kept from the spooled envelope; history is
   // trimmed (trimHistory).
   Result<void> update(const Envelope& envelope);
+  using UpdateDone = std::function<void(Result<void>)>;
+  void updateAsync(const Envelope& envelope, UpdateDone done);  // `done` as for acceptAsync
   // The message bytes, verified against the size and CRC stored with the envelope.
   // kNotFound for an unknown id and after purge() deleted the bytes of a final envelope.
   Result<std::string> readMessage(const std::string& id) const;
@@ -131,7 +138,9 @@ class Spool {
   Result<void> recover();
   Result<void> openSegment(uint64_t seq);
   std::filesystem::path segmentPath(uint64_t seq) const;
-  Result<void> submit(const std::shared_ptr<Op>& op, std::unique_lock<std::mutex>& lock);
+  void submit(std::shared_ptr<Op> op);  // with mu_ held
+  // `owned` non-empty: the op keeps the bytes; else `message` outlives the op (sync accept).
+  void acceptImpl(Envelope envelope, std::string owned, std::string_view message, AcceptDone done);
   void committerLoop();
   Result<void> commitBatch(std::vector<std::shared_ptr<Op>>& batch);
   void apply(const Op& op);
@@ -145,7 +154,7 @@ class Spool {
   int dirFd_ = -1, journalDirFd_ = -1, lockFd_ = -1;  // lockFd_: flock on <dir>/lock
 
   mutable std::mutex mu_;
-  std::condition_variable workCv_, doneCv_, materializeCv_;
+  std::condition_variable workCv_, materializeCv_;
   std::map<std::string, Entry> entries_;               // ordered by id = by acceptance time
   std::unordered_map<std::string, std::string> keys_;  // idempotency key -> id
   std::unordered_map<std::string, std::shared_ptr<Op>> pendingKeys_;  // keys being committed

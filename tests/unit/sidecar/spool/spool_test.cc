@@ -302,6 +302,89 @@ TEST(SpoolTest, GroupCommitBatchesConcurrentAccepts) {
   EXPECT_EQ(syncs.load(), 2);
 }
 
+// acceptAsync returns at once and calls back only after the batch's flush: the callback never
+// runs while the committer is held before its sync.
+TEST(SpoolTest, AcceptAsyncCompletesAfterTheFlushWithoutBlockingTheCaller) {
+  TempDir tmp;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> syncing{false};
+  Spool::Options o{.dir = tmp.path()};
+  o.beforeSync = [&] {
+    syncing = true;
+    released.wait();
+  };
+  auto spool = openSpool(tmp.path(), o);
+  ASSERT_TRUE(spool);
+  std::promise<Result<Spool::Accepted>> done;
+  auto result = done.get_future();
+  std::atomic<int> calls{0};
+  spool->acceptAsync(simple(), "async bytes", [&](Result<Spool::Accepted> r) {
+    ++calls;
+    done.set_value(std::move(r));
+  });
+  // The caller got control back while the op is still waiting for its sync.
+  while (!syncing) std::this_thread::yield();
+  EXPECT_EQ(result.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  release.set_value();
+  auto accepted = result.get();
+  ASSERT_TRUE(accepted.ok()) << accepted.error().message;
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(spool->readMessage(accepted->id).value(), "async bytes");  // the op owned the bytes
+  EXPECT_EQ(spool->stats().commits, 1u);
+}
+
+TEST(SpoolTest, AcceptAsyncReportsErrorsAndDuplicatesAtOnce) {
+  TempDir tmp;
+  auto spool = openSpool(tmp.path());
+  Envelope none = simple();
+  none.recipients.clear();
+  std::optional<Result<Spool::Accepted>> invalid;
+  spool->acceptAsync(none, "m", [&](Result<Spool::Accepted> r) { invalid = std::move(r); });
+  ASSERT_TRUE(invalid.has_value());  // on the caller's thread, before acceptAsync returned
+  EXPECT_EQ(invalid->error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_EQ(spool->stats().operations, 0u);
+
+  auto first = spool->accept(simple("k1"), "m").value();
+  std::optional<Result<Spool::Accepted>> again;
+  spool->acceptAsync(simple("k1"), "other",
+                     [&](Result<Spool::Accepted> r) { again = std::move(r); });
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE((*again)->duplicate);
+  EXPECT_EQ((*again)->id, first.id);
+  EXPECT_EQ(spool->stats().operations, 1u);
+}
+
+// A burst of async accepts from one thread needs no thread per message and shares few flushes.
+TEST(SpoolTest, ManyAsyncAcceptsShareFlushes) {
+  TempDir tmp;
+  auto spool = openSpool(tmp.path());
+  constexpr int kMessages = 500;
+  std::atomic<int> ok{0}, calls{0};
+  std::promise<void> all;
+  for (int i = 0; i < kMessages; ++i)
+    spool->acceptAsync(simple(), "m" + std::to_string(i), [&](Result<Spool::Accepted> r) {
+      if (r.ok()) ++ok;
+      if (++calls == kMessages) all.set_value();
+    });
+  all.get_future().wait();
+  EXPECT_EQ(ok.load(), kMessages);
+  EXPECT_EQ(spool->stats().operations, static_cast<uint64_t>(kMessages));
+  EXPECT_LT(spool->stats().commits, static_cast<uint64_t>(kMessages));
+  EXPECT_EQ(spool->queueDepth(), static_cast<size_t>(kMessages));
+}
+
+TEST(SpoolTest, UpdateAsyncOfAnUnknownIdIsNotFound) {
+  TempDir tmp;
+  auto spool = openSpool(tmp.path());
+  Envelope e = simple();
+  e.id = "0000000000000001-abcd";
+  std::optional<Result<void>> r;
+  spool->updateAsync(e, [&](Result<void> x) { r = std::move(x); });
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->error().kind, ErrorKind::kNotFound);
+}
+
 TEST(SpoolTest, JournalRotationCheckpoints) {
   TempDir tmp;
   std::vector<std::string> ids;
