@@ -299,6 +299,14 @@ std::string encodeStored(const StoredEnvelope& stored) {
   return out;
 }
 
+size_t storedRecordSize(std::string_view bytes) {
+  constexpr size_t kHeader = sizeof kStoredMagic + 1 + 4 + 4;
+  if (bytes.size() < kHeader || std::memcmp(bytes.data(), kStoredMagic, sizeof kStoredMagic) != 0)
+    return 0;
+  const uint64_t size = kHeader + uint64_t{getU32(bytes.data() + 5)};
+  return size <= bytes.size() ? static_cast<size_t>(size) : 0;
+}
+
 Result<StoredEnvelope> decodeStored(std::string_view bytes) {
   constexpr size_t kHeader = sizeof kStoredMagic + 1 + 4 + 4;
   if (bytes.size() < kHeader || std::memcmp(bytes.data(), kStoredMagic, sizeof kStoredMagic) != 0)

@@ -46,6 +46,9 @@ struct StoredEnvelope {
 inline constexpr uint8_t kStoredVersion = 1;
 std::string encodeStored(const StoredEnvelope& stored);
 Result<StoredEnvelope> decodeStored(std::string_view bytes);
+// The size of the stored envelope record at the start of `bytes` (records are concatenated in
+// final/ batch files), or 0 when no whole record starts there. Does not check the contents.
+size_t storedRecordSize(std::string_view bytes);
 
 // Little-endian fixed-width helpers shared with the journal.
 void putU32(std::string& out, uint32_t v);

@@ -234,6 +234,7 @@ Spool::Accepted acceptedFrom(const Envelope& envelope, bool duplicate) {
 Spool::Spool(Options options) : options_(std::move(options)) {
   msgDir_ = options_.dir / "msg";
   envDir_ = options_.dir / "env";
+  finalDir_ = options_.dir / "final";
   journalDir_ = options_.dir / "journal";
   quarantineDir_ = options_.dir / "quarantine";
   std::random_device rd;
@@ -291,6 +292,12 @@ Spool::~Spool() {
   if (lockFd_ >= 0) ::close(lockFd_);  // releases the flock
 }
 
+fs::path Spool::batchPath(uint64_t seq) const {
+  char name[32];
+  std::snprintf(name, sizeof name, "%016llx.f", static_cast<unsigned long long>(seq));
+  return finalDir_ / name;
+}
+
 fs::path Spool::segmentPath(uint64_t seq) const {
   char name[32];
   std::snprintf(name, sizeof name, "%016llx.j", static_cast<unsigned long long>(seq));
@@ -299,7 +306,7 @@ fs::path Spool::segmentPath(uint64_t seq) const {
 
 Result<void> Spool::recover() {
   std::error_code ec;
-  for (const auto& d : {options_.dir, msgDir_, envDir_, journalDir_, quarantineDir_}) {
+  for (const auto& d : {options_.dir, msgDir_, envDir_, finalDir_, journalDir_, quarantineDir_}) {
     fs::create_directories(d, ec);
     if (ec) return Error::temporary("create " + d.string() + ": " + ec.message());
   }
@@ -324,18 +331,21 @@ Result<void> Spool::recover() {
     ++stats_.quarantined;
   };
 
-  // Envelope candidates: the highest revision wins between env files and journal records.
+  // Envelope candidates: the highest revision wins between env files, final batches and
+  // journal records.
   struct Candidate {
     StoredEnvelope stored;
     bool fromJournal = false;
     bool removed = false;
+    uint64_t batch = 0;  // from final/<batch>.f
   };
+  std::set<std::string> envFiles;
   std::map<std::string, Candidate> best;
   std::map<std::string, std::pair<uint64_t, uint64_t>> inJournal;  // id -> segment, offset
   std::map<std::string, std::string> unreadable;                   // env file name -> why
   uint64_t maxRevision = 0;
 
-  for (const auto& dir : {msgDir_, envDir_, journalDir_})
+  for (const auto& dir : {msgDir_, envDir_, finalDir_, journalDir_})
     for (const auto& e : fs::directory_iterator(dir, ec))
       if (endsWith(e.path().filename().string(), ".tmp")) fs::remove(e.path(), ec);
 
@@ -353,7 +363,40 @@ Result<void> Spool::recover() {
       continue;
     }
     maxRevision = std::max(maxRevision, stored->revision);
-    best[name] = {std::move(*stored), false, false};
+    envFiles.insert(name);
+    best[name] = {std::move(*stored), false, false, 0};
+  }
+
+  for (const auto& e : fs::directory_iterator(finalDir_, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() != 18 || !endsWith(name, ".f") || !isHex(name.substr(0, 16))) {
+      quarantine(e.path(), "final", "unexpected file in final/");
+      continue;
+    }
+    const uint64_t seq = std::stoull(name.substr(0, 16), nullptr, 16);
+    nextBatch_ = std::max(nextBatch_, seq + 1);
+    batchLive_[seq] = 0;
+    auto bytes = readFile(e.path());
+    if (!bytes.ok()) return bytes.error();
+    std::string_view rest = *bytes;
+    while (!rest.empty()) {
+      const size_t size = storedRecordSize(rest);
+      auto stored = size ? decodeStored(rest.substr(0, size)) : Error::invalidArgument("torn");
+      if (!stored.ok() || !validId(stored->envelope.id)) {
+        // Batches are written without fsync; the journal holds whatever a torn tail lost.
+        log::warn("spool: final batch ends in an unreadable record",
+                  {{"file", e.path().string()},
+                   {"offset", static_cast<unsigned long>(bytes->size() - rest.size())}});
+        break;
+      }
+      rest.remove_prefix(size);
+      maxRevision = std::max(maxRevision, stored->revision);
+      auto it = best.find(stored->envelope.id);
+      if (it == best.end() || it->second.stored.revision < stored->revision) {
+        std::string id = stored->envelope.id;
+        best[id] = {std::move(*stored), false, false, seq};
+      }
+    }
   }
 
   // Replay the journal in segment order.
@@ -377,7 +420,7 @@ Result<void> Spool::recover() {
             uint64_t rev = f.stored.size() == 8 ? getU64(f.stored.data()) : 0;
             maxRevision = std::max(maxRevision, rev);
             auto& c = best[f.id];
-            if (c.stored.revision <= rev) c = {StoredEnvelope{{}, rev}, true, true};
+            if (c.stored.revision <= rev) c = {StoredEnvelope{{}, rev}, true, true, 0};
             return;
           }
           auto stored = decodeStored(f.stored);
@@ -386,7 +429,7 @@ Result<void> Spool::recover() {
           maxRevision = std::max(maxRevision, stored->revision);
           auto it = best.find(f.id);
           if (it == best.end() || it->second.stored.revision < stored->revision)
-            best[f.id] = {std::move(*stored), true, false};
+            best[f.id] = {std::move(*stored), true, false, 0};
         },
         clean);
     if (!r.ok()) return r;
@@ -403,7 +446,7 @@ Result<void> Spool::recover() {
       continue;
     }
     const auto loc = inJournal.find(id);
-    Entry entry{std::move(c.stored), true, 0, 0};
+    Entry entry{std::move(c.stored), true, 0, 0, 0, envFiles.count(id) > 0};
     if (loc != inJournal.end()) {
       entry.journalSeq = loc->second.first;
       entry.journalOffset = loc->second.second;
@@ -422,6 +465,10 @@ Result<void> Spool::recover() {
       }
     }
     if (c.fromJournal) dirty_.insert(id);
+    if (c.batch != 0) {
+      entry.finalBatch = c.batch;
+      ++batchLive_[c.batch];
+    }
     queueDepth_ += entry.stored.envelope.pendingCount();
     if (!entry.stored.envelope.idempotencyKey.empty())
       keys_[entry.stored.envelope.idempotencyKey] = id;
@@ -432,6 +479,15 @@ Result<void> Spool::recover() {
   for (const auto& e : fs::directory_iterator(msgDir_, ec)) {
     const std::string name = e.path().filename().string();
     if (!entries_.count(name) && !removed_.count(name)) quarantine(e.path(), "msg", "no envelope");
+  }
+  // Batches whose every envelope is superseded or removed.
+  for (auto it = batchLive_.begin(); it != batchLive_.end();) {
+    if (it->second == 0) {
+      fs::remove(batchPath(it->first), ec);
+      it = batchLive_.erase(it);
+    } else {
+      ++it;
+    }
   }
   nextRevision_ = maxRevision + 1;
   return openSegment(segments.empty() ? 1 : segments.back() + 1);
@@ -651,6 +707,7 @@ Spool::Stats Spool::stats() const {
   std::lock_guard lock(mu_);
   Stats s = stats_;
   s.envelopes = entries_.size();
+  s.finalBatches = batchLive_.size();
   return s;
 }
 
@@ -786,9 +843,13 @@ void Spool::apply(const Op& op) {
   if (op.kind == kRemove) {
     const std::string& key = it->second.stored.envelope.idempotencyKey;
     if (auto k = keys_.find(key); k != keys_.end() && k->second == id) keys_.erase(k);
+    Entry& e = it->second;
+    // Only files that may exist need unlinking (a batch is deleted when it empties).
+    const bool files = e.envFile || (e.messagePresent && e.journalSeq == 0);
+    moveToBatch(e, 0);
     entries_.erase(it);
     dirty_.erase(id);
-    removed_.insert(id);
+    if (files) removed_.insert(id);
     return;
   }
   queueDepth_ += op.stored.envelope.pendingCount();
@@ -814,29 +875,84 @@ void Spool::materializerLoop() {
   }
 }
 
+void Spool::moveToBatch(Entry& entry, uint64_t batch) {
+  if (entry.finalBatch != 0) --batchLive_[entry.finalBatch];  // at 0 the materializer deletes it
+  entry.finalBatch = batch;
+  if (batch != 0) ++batchLive_[batch];
+}
+
+// Writes the envelopes already final into one new final/ batch and points their entries at it.
+Result<void> Spool::writeFinalBatch(std::vector<std::pair<std::string, Entry>>& finals) {
+  if (finals.empty()) return {};
+  std::string bytes;
+  for (const auto& [id, e] : finals) bytes += encodeStored(e.stored);
+  uint64_t seq = 0;
+  {
+    std::lock_guard lock(mu_);
+    seq = nextBatch_++;
+  }
+  if (auto w = writeFile(batchPath(seq), bytes, true); !w.ok()) return w;
+  std::vector<std::string> staleEnv;
+  {
+    std::lock_guard lock(mu_);
+    batchLive_.try_emplace(seq, 0);
+    for (auto& [id, e] : finals) {
+      ++stats_.materialized;
+      auto it = entries_.find(id);
+      if (it == entries_.end()) continue;  // removed while we wrote
+      Entry& current = it->second;
+      moveToBatch(current, seq);  // a later revision, if any, is dirty again and moves it on
+      if (e.journalSeq != 0 && current.journalSeq == e.journalSeq) {
+        current.journalSeq = 0;  // the bytes stay only in the journal, never to be read again
+        current.messagePresent = false;
+      }
+      if (current.envFile) {
+        current.envFile = false;
+        staleEnv.push_back(id);
+      }
+    }
+  }
+  std::error_code ec;
+  for (const auto& id : staleEnv) fs::remove(envDir_ / id, ec);
+  return {};
+}
+
 // Writes the files of every dirty envelope, then makes the sealed segments redundant: every
 // record in them was applied (so marked dirty) before they were sealed, hence before this pass.
 bool Spool::materializeOnce() {
-  std::vector<uint64_t> segments;
-  std::vector<std::pair<std::string, Entry>> work;
+  std::vector<uint64_t> segments, emptyBatches;
+  std::vector<std::pair<std::string, Entry>> work, finals;
   std::vector<std::string> gone;
   {
     std::lock_guard lock(mu_);
     segments.assign(sealed_.begin(), sealed_.end());
-    for (const auto& id : dirty_)
-      if (auto it = entries_.find(id); it != entries_.end()) work.emplace_back(id, it->second);
+    for (const auto& id : dirty_) {
+      auto it = entries_.find(id);
+      if (it == entries_.end()) continue;
+      // A message already final (delivered or bounced) is never read again: no msg/ file for
+      // bytes still in the journal, and its envelope goes into a batch.
+      if (it->second.stored.envelope.final())
+        finals.emplace_back(id, it->second);
+      else
+        work.emplace_back(id, it->second);
+    }
     dirty_.clear();
     gone.assign(removed_.begin(), removed_.end());
     removed_.clear();
   }
   bool ok = true;
   std::error_code ec;
+  if (auto w = writeFinalBatch(finals); !w.ok()) {
+    log::error("spool: cannot write a final batch; the journal keeps it",
+               {{"error", w.error().message}});
+    std::lock_guard lock(mu_);
+    for (const auto& [id, e] : finals)
+      if (entries_.count(id)) dirty_.insert(id);
+    ok = false;
+  }
   for (auto& [id, e] : work) {
     Result<void> w;
-    // A message already final (delivered or bounced) is never read again: its bytes stay in
-    // the journal until the segment goes, and no msg/ file is created and deleted for it.
-    const bool finalNow = e.stored.envelope.final();
-    if (e.journalSeq != 0 && e.messagePresent && !finalNow) {
+    if (e.journalSeq != 0 && e.messagePresent) {
       auto bytes = readMessage(id);
       if (bytes.ok())
         w = writeFile(msgDir_ / id, *bytes, false);
@@ -856,17 +972,32 @@ bool Spool::materializeOnce() {
     ++stats_.materialized;
     if (it == entries_.end()) {
       removed_.insert(id);  // removed while we wrote: the next pass deletes the files
-    } else if (!it->second.messagePresent) {
+      continue;
+    }
+    it->second.envFile = true;
+    moveToBatch(it->second, 0);  // env/<id> is now the newest copy
+    if (!it->second.messagePresent) {
       fs::remove(msgDir_ / id, ec);  // purged while we wrote
     } else if (it->second.journalSeq == e.journalSeq) {
-      it->second.journalSeq = 0;                        // the bytes now live in msg/<id>
-      if (finalNow) it->second.messagePresent = false;  // ... or nowhere, when final
+      it->second.journalSeq = 0;  // the bytes now live in msg/<id>
     }
   }
   for (const auto& id : gone) {
     fs::remove(msgDir_ / id, ec);
     fs::remove(envDir_ / id, ec);
   }
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = batchLive_.begin(); it != batchLive_.end();) {
+      if (it->second == 0) {
+        emptyBatches.push_back(it->first);
+        it = batchLive_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (uint64_t seq : emptyBatches) fs::remove(batchPath(seq), ec);
   if (!ok || segments.empty()) return ok;
   if (options_.fsync && ::syncfs(dirFd_) != 0) {
     log::error("spool: syncfs failed; keeping the journal", {{"error", std::strerror(errno)}});

@@ -13,6 +13,13 @@
 //                     message size and CRC), materialized from the journal. Files are written
 //                     in place only by the materializer and only while the journal record they
 //                     come from still exists, so a torn file is always superseded on recovery.
+//   final/<seq>.f     envelopes already final (delivered or bounced) when materialized: stored
+//                     envelope records back to back, one file per materializer pass. They never
+//                     change again, so they need no file each (creating and deleting a file per
+//                     message was the largest cost of a busy spool); a batch is deleted once
+//                     none of its envelopes is current. An envelope removed from a batch that
+//                     still holds others comes back on the next open, past its retention, and
+//                     is purged again.
 //   quarantine/       files that failed to parse, moved aside (never deleted) for a human
 //   lock              flock()ed while open: a second process on the same spool fails to open
 //
@@ -84,6 +91,7 @@ class Spool {
     uint64_t operations = 0;    // operations committed (accepts, updates, removes)
     uint64_t checkpoints = 0;   // journal segments made redundant and deleted
     uint64_t materialized = 0;  // envelopes whose files the materializer wrote
+    size_t finalBatches = 0;    // files in final/
     size_t queued = 0;          // operations waiting for the committer right now
     size_t quarantined = 0;     // files moved to quarantine/ by open()
     size_t envelopes = 0;       // envelopes in memory (pending and retained final ones)
@@ -133,6 +141,8 @@ class Spool {
     bool messagePresent = true;  // false once purge() dropped the bytes of a final envelope
     uint64_t journalSeq = 0;     // != 0: the message bytes are still only in this segment
     uint64_t journalOffset = 0;  // ... at this offset
+    uint64_t finalBatch = 0;     // != 0: the envelope is materialized in final/<finalBatch>.f
+    bool envFile = false;        // env/<id> may exist (written, or found on open)
   };
   explicit Spool(Options options);
   Result<void> recover();
@@ -147,10 +157,13 @@ class Spool {
   void materializerLoop();
   void preparerLoop();
   bool materializeOnce();
+  Result<void> writeFinalBatch(std::vector<std::pair<std::string, Entry>>& finals);
+  void moveToBatch(Entry& entry, uint64_t batch);  // mu_ held
+  std::filesystem::path batchPath(uint64_t seq) const;
   std::string newId();
 
   Options options_;
-  std::filesystem::path msgDir_, envDir_, journalDir_, quarantineDir_;
+  std::filesystem::path msgDir_, envDir_, finalDir_, journalDir_, quarantineDir_;
   int dirFd_ = -1, journalDirFd_ = -1, lockFd_ = -1;  // lockFd_: flock on <dir>/lock
 
   mutable std::mutex mu_;
@@ -159,8 +172,10 @@ class Spool {
   std::unordered_map<std::string, std::string> keys_;  // idempotency key -> id
   std::unordered_map<std::string, std::shared_ptr<Op>> pendingKeys_;  // keys being committed
   std::vector<std::shared_ptr<Op>> queue_;
-  std::set<std::string> dirty_;    // ids whose files lag behind memory
-  std::set<std::string> removed_;  // removed ids whose files must go
+  std::set<std::string> dirty_;           // ids whose files lag behind memory
+  std::set<std::string> removed_;         // removed ids whose files must go
+  std::map<uint64_t, size_t> batchLive_;  // final/ batch -> envelopes it holds that are current
+  uint64_t nextBatch_ = 1;
   size_t queueDepth_ = 0;
   uint64_t nextRevision_ = 1;
   uint64_t lastMicros_ = 0;

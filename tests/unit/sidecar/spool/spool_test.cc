@@ -176,10 +176,11 @@ TEST(SpoolTest, ReopenResumesPendingWithStates) {
     ASSERT_TRUE(spool->update(c.envelope).ok());
   }
   // A clean shutdown materialized every file and deleted the journal; the delivered message's
-  // bytes are never needed again, so they got no msg/ file.
+  // bytes are never needed again, so they got no msg/ file, and its envelope went into a batch.
   EXPECT_EQ(filesIn(tmp.path() / "journal"), 0u);
   EXPECT_EQ(filesIn(tmp.path() / "msg"), 2u);
-  EXPECT_EQ(filesIn(tmp.path() / "env"), 3u);
+  EXPECT_EQ(filesIn(tmp.path() / "env"), 2u);
+  EXPECT_EQ(filesIn(tmp.path() / "final"), 1u);
   auto spool = openSpool(tmp.path());
   auto pending = spool->pending();
   ASSERT_EQ(pending.size(), 2u);
@@ -450,6 +451,107 @@ TEST(SpoolTest, ReadMessageDetectsCorruption) {
   auto r = spool->readMessage(id);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::kInternal);
+}
+
+Envelope delivered(Envelope e, TimePoint at) {
+  e.recipients[0].state = RecipientState::kDelivered;
+  e.recipients[0].history.push_back(
+      {at, "mx", "", "", Family::kIpv4, {250, "", "ok"}, "delivered", ""});
+  return e;
+}
+
+// Envelopes final before they are materialized share one batch file instead of one file each;
+// they stay visible after a reopen, and the batch goes once all of them are purged.
+TEST(SpoolTest, FinalEnvelopesShareBatchFiles) {
+  TempDir tmp;
+  std::vector<std::string> ids;
+  std::string pendingThenFinal;
+  {
+    auto spool = openSpool(tmp.path());
+    for (int i = 0; i < 50; ++i) {
+      auto a = spool->accept(simple(), "m" + std::to_string(i)).value();
+      ASSERT_TRUE(spool->update(delivered(a.envelope, kT0 + hours(1))).ok());
+      ids.push_back(a.id);
+    }
+  }
+  EXPECT_EQ(filesIn(tmp.path() / "env"), 0u);
+  EXPECT_EQ(filesIn(tmp.path() / "msg"), 0u);
+  EXPECT_EQ(filesIn(tmp.path() / "final"), 1u);
+  {
+    auto spool = openSpool(tmp.path());
+    EXPECT_EQ(spool->stats().finalBatches, 1u);
+    for (const auto& id : ids)
+      EXPECT_EQ(spool->find(id)->recipients[0].state, RecipientState::kDelivered) << id;
+    EXPECT_EQ(spool->queueDepth(), 0u);
+    // A message materialized while pending (env/ and msg/ files), delivered later: its files go,
+    // the batch takes its envelope.
+    auto a = spool->accept(simple(), "late").value();
+    pendingThenFinal = a.id;
+    spool.reset();  // drains: env/ + msg/ for the pending message
+    EXPECT_EQ(filesIn(tmp.path() / "env"), 1u);
+    spool = openSpool(tmp.path());
+    ASSERT_TRUE(spool->update(delivered(a.envelope, kT0 + hours(1))).ok());
+    ASSERT_TRUE(spool->purge(kT0 + hours(2)).ok());  // drops the bytes, keeps the envelope
+  }
+  EXPECT_EQ(filesIn(tmp.path() / "env"), 0u);
+  EXPECT_EQ(filesIn(tmp.path() / "msg"), 0u);
+  EXPECT_EQ(filesIn(tmp.path() / "final"), 2u);
+  {
+    auto spool = openSpool(tmp.path());
+    EXPECT_EQ(spool->find(pendingThenFinal)->recipients[0].state, RecipientState::kDelivered);
+    ASSERT_TRUE(spool->purge(kT0 + hours(26)).ok());  // past retention: all removed
+    EXPECT_EQ(spool->stats().envelopes, 0u);
+  }
+  EXPECT_EQ(filesIn(tmp.path() / "final"), 0u);
+  EXPECT_EQ(filesIn(tmp.path() / "quarantine"), 0u);
+  auto spool = openSpool(tmp.path());
+  EXPECT_EQ(spool->stats().envelopes, 0u);
+}
+
+// Batches are written without an fsync of their own: a torn tail loses only what the journal
+// still holds. Here the journal is gone, so the records before the tear must survive intact.
+TEST(SpoolTest, TornFinalBatchKeepsTheRecordsBeforeTheTear) {
+  TempDir tmp;
+  std::vector<std::string> ids;
+  {
+    auto spool = openSpool(tmp.path());
+    for (int i = 0; i < 3; ++i) {
+      auto a = spool->accept(simple(), "m").value();
+      ASSERT_TRUE(spool->update(delivered(a.envelope, kT0)).ok());
+      ids.push_back(a.id);
+    }
+  }
+  fs::path batch = fs::directory_iterator(tmp.path() / "final")->path();
+  const auto size = fs::file_size(batch);
+  fs::resize_file(batch, size - 7);
+  auto spool = openSpool(tmp.path());
+  EXPECT_TRUE(spool->find(ids[0]));
+  EXPECT_TRUE(spool->find(ids[1]));
+  EXPECT_FALSE(spool->find(ids[2]));
+}
+
+// The highest revision wins between a batch and a newer journal record of the same envelope.
+TEST(SpoolTest, JournalRecordNewerThanTheBatchWins) {
+  TempDir tmp;
+  std::string id;
+  fs::path journalCopy = tmp.path() / "journal-copy";
+  {
+    auto spool = openSpool(tmp.path(), {.drainOnClose = false});
+    auto a = spool->accept(simple(), "m").value();
+    id = a.id;
+    auto d = delivered(a.envelope, kT0);
+    ASSERT_TRUE(spool->update(d).ok());
+    // Let the materializer batch the delivered state, then record a newer note.
+    const auto deadline = std::chrono::steady_clock::now() + seconds(30);
+    while (spool->stats().finalBatches == 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_EQ(spool->stats().finalBatches, 1u);
+    d.notes["later"] = "yes";
+    ASSERT_TRUE(spool->update(d).ok());
+  }
+  auto spool = openSpool(tmp.path());
+  ASSERT_TRUE(spool->find(id));
+  EXPECT_EQ(spool->find(id)->notes.at("later"), "yes");
 }
 
 TEST(SpoolTest, PurgeDeletesBytesAtOnceAndEnvelopesAfterRetention) {
