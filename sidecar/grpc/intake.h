@@ -43,7 +43,7 @@ class Intake {
   using SendDone = std::function<void(Result<v1::SendResponse>)>;
   // Composes and validates on the caller's thread, signs (offloaded when the From domain has a
   // key), and spools without blocking: `done` runs once the message is durable (on the spool's
-  // committer thread) or at once with the error. INVALID_ARGUMENT-kind errors name the field;
+  // completion thread) or at once with the error. INVALID_ARGUMENT-kind errors name the field;
   // other errors are internal (spool failures).
   void sendAsync(const v1::SendRequest& request, SendDone done);
   Result<v1::SendResponse> send(const v1::SendRequest& request);  // waits for sendAsync

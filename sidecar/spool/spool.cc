@@ -217,7 +217,7 @@ struct Spool::Op {
   uint64_t journalSeq = 0, journalOffset = 0;  // accept: where the committer put the bytes
   bool done = false;
   std::optional<Error> error;
-  // Run by the committer without mu_ once the op is durable (or failed), in queue order.
+  // Run on the completer thread without mu_ once the op is durable (or failed), in queue order.
   // Each waiter is woken on its own: no condition variable shared by every caller.
   Done onDone;
   std::vector<Done> followers;  // accepts that found this op's idempotency key pending
@@ -249,6 +249,7 @@ Result<std::unique_ptr<Spool>> Spool::open(Options options) {
   std::unique_ptr<Spool> spool(new Spool(std::move(options)));
   if (auto r = spool->recover(); !r.ok()) return r.error();
   spool->committer_ = std::thread([s = spool.get()] { s->committerLoop(); });
+  spool->completer_ = std::thread([s = spool.get()] { s->completerLoop(); });
   spool->materializer_ = std::thread([s = spool.get()] { s->materializerLoop(); });
   spool->preparer_ = std::thread([s = spool.get()] { s->preparerLoop(); });
   return spool;
@@ -261,6 +262,12 @@ Spool::~Spool() {
   }
   workCv_.notify_all();
   if (committer_.joinable()) committer_.join();
+  {
+    std::lock_guard lock(completionMu_);
+    completerStop_ = true;
+  }
+  completionCv_.notify_all();
+  if (completer_.joinable()) completer_.join();  // after running every queued completion
   {
     std::lock_guard lock(mu_);
     materializerStop_ = true;
@@ -774,11 +781,29 @@ void Spool::committerLoop() {
         stats_.operations += batch.size();
       }
     }
+    {
+      std::lock_guard lock(completionMu_);
+      completions_.push_back(std::move(batch));
+    }
+    completionCv_.notify_one();
+    batch = {};
+  }
+}
+
+void Spool::completerLoop() {
+  for (;;) {
+    std::vector<std::shared_ptr<Op>> batch;
+    {
+      std::unique_lock lock(completionMu_);
+      completionCv_.wait(lock, [&] { return completerStop_ || !completions_.empty(); });
+      if (completions_.empty()) return;  // stopping, and every completion ran
+      batch = std::move(completions_.front());
+      completions_.pop_front();
+    }
     for (auto& op : batch) {
       if (op->onDone) op->onDone(*op);
       for (auto& follower : op->followers) follower(*op);
     }
-    batch.clear();
   }
 }
 

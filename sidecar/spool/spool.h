@@ -110,8 +110,8 @@ class Spool {
   // concurrent accepts with the same new key queue exactly one envelope. No recipients:
   // kInvalidArgument. Disk errors: kTemporary.
   Result<Accepted> accept(Envelope envelope, std::string_view message);
-  // The same without blocking: `done` runs once the outcome is known — on the committer thread
-  // right after the batch's flush, or at once on the caller's thread for input errors and
+  // The same without blocking: `done` runs once the outcome is known — on the spool's completion
+  // thread right after the batch's flush, or at once on the caller's thread for input errors and
   // known idempotency keys. It must be quick and must not call back into the spool and wait.
   using AcceptDone = std::function<void(Result<Accepted>)>;
   void acceptAsync(Envelope envelope, std::string message, AcceptDone done);
@@ -152,6 +152,7 @@ class Spool {
   // `owned` non-empty: the op keeps the bytes; else `message` outlives the op (sync accept).
   void acceptImpl(Envelope envelope, std::string owned, std::string_view message, AcceptDone done);
   void committerLoop();
+  void completerLoop();
   Result<void> commitBatch(std::vector<std::shared_ptr<Op>>& batch);
   void apply(const Op& op);
   void materializerLoop();
@@ -198,7 +199,14 @@ class Spool {
   bool preparerStop_ = false;  // guarded by mu_
   std::condition_variable spareCv_;
 
-  std::thread committer_, materializer_, preparer_;
+  // Completions run on their own thread, batch by batch in commit order, so that the next
+  // batch's write and flush overlap the callbacks of the last one (answering gRPC, logging).
+  std::mutex completionMu_;
+  std::condition_variable completionCv_;
+  std::deque<std::vector<std::shared_ptr<Op>>> completions_;  // guarded by completionMu_
+  bool completerStop_ = false;                                // guarded by completionMu_
+
+  std::thread committer_, completer_, materializer_, preparer_;
 };
 
 }  // namespace mailroom::spool
