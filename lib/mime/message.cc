@@ -1,7 +1,12 @@
 #include "lib/mime/message.h"
 
+#include <bit>
 #include <cctype>
 #include <cstring>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace mailroom::mime {
 namespace {
@@ -49,7 +54,9 @@ std::string normalizeCrlf(std::string_view text) {
   return out;
 }
 
-std::string HeaderField::value() const {
+namespace {
+
+std::string unfoldedValue(std::string_view name, std::string_view raw) {
   std::string_view v(raw);
   v.remove_prefix(std::min(v.size(), name.size() + 1));
   std::string out;
@@ -61,6 +68,16 @@ std::string HeaderField::value() const {
   size_t b = out.find_first_not_of(" \t");
   size_t e = out.find_last_not_of(" \t");
   return b == std::string::npos ? std::string() : out.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+std::string HeaderField::value() const {
+  return unfoldedValue(name, raw);
+}
+
+std::string HeaderFieldView::value() const {
+  return unfoldedValue(name, raw);
 }
 
 const HeaderField* Message::find(std::string_view name) const {
@@ -76,46 +93,117 @@ std::vector<const HeaderField*> Message::findAll(std::string_view name) const {
   return out;
 }
 
-Result<Message> parseMessage(std::string_view raw) {
-  std::string text = normalizeCrlf(raw);
-  Message msg;
-  size_t pos = 0;
+size_t MessageView::find(std::string_view name) const {
+  for (size_t i = 0; i < headers.size(); ++i)
+    if (iequals(headers[i].name, name)) return i;
+  return npos;
+}
+
+namespace {
+
+// The next CR or LF at or after p, or end. Header lines are short and there is one search per
+// line, so 16 bytes per step (SSE2, always there on x86-64) beat two memchr calls.
+const char* findCrOrLf(const char* p, const char* end) {
+#ifdef __SSE2__
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i lf = _mm_set1_epi8('\n');
+  for (; end - p >= 16; p += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
+    if (m) return p + std::countr_zero(static_cast<unsigned>(m));
+  }
+#endif
+  for (; p < end; ++p)
+    if (*p == '\r' || *p == '\n') return p;
+  return end;
+}
+
+Error lineError(int lineNo, std::string_view what) {
+  return Error::invalidArgument("header line " + std::to_string(lineNo) + ": " + std::string(what));
+}
+
+// Splits text into out when its header section ends every line with CRLF. Returns false, with
+// nothing decided, at the first bare CR or LF before the body: the caller normalizes and
+// splits again. Lines before that one are the same in the normalized text, so an error found
+// here is the error the normalized text gives.
+Result<bool> splitCrlf(std::string_view text, MessageView& out) {
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  const char* p = begin;
   int lineNo = 0;
-  while (pos < text.size()) {
-    size_t eol = text.find("\r\n", pos);
-    if (eol == std::string::npos) eol = text.size();
-    std::string_view line(text.data() + pos, eol - pos);
+  while (p < end) {
+    const char* eol = findCrOrLf(p, end);
+    const char* next = end;
+    if (eol < end) {
+      if (*eol != '\r' || eol + 1 == end || eol[1] != '\n') return false;
+      next = eol + 2;
+    }
+    std::string_view line(p, static_cast<size_t>(eol - p));
     ++lineNo;
-    size_t next = std::min(text.size(), eol + 2);
     if (line.empty()) {
-      msg.body = text.substr(next);
-      return msg;
+      out.body = std::string_view(next, static_cast<size_t>(end - next));
+      return true;
     }
     if (line[0] == ' ' || line[0] == '\t') {
-      if (msg.headers.empty())
-        return Error::invalidArgument("header line " + std::to_string(lineNo) +
-                                      ": continuation line before any header field");
-      msg.headers.back().raw += "\r\n";
-      msg.headers.back().raw += line;
+      if (out.headers.empty())
+        return lineError(lineNo, "continuation line before any header field");
+      // The field's earlier lines end with CRLF right before this one: one contiguous span.
+      std::string_view& raw = out.headers.back().raw;
+      raw = std::string_view(raw.data(), static_cast<size_t>(eol - raw.data()));
     } else {
       size_t colon = line.find(':');
       if (colon == std::string_view::npos || colon == 0)
-        return Error::invalidArgument("header line " + std::to_string(lineNo) +
-                                      ": not a header field (no field name and colon)");
+        return lineError(lineNo, "not a header field (no field name and colon)");
       std::string_view name = line.substr(0, colon);
       // RFC 5322 obsolete syntax allows WSP before the colon; accept and drop it from the name.
       size_t nameEnd = name.find_last_not_of(" \t");
       name = name.substr(0, nameEnd + 1);
       for (unsigned char c : name) {
-        if (!isFieldNameChar(c))
-          return Error::invalidArgument("header line " + std::to_string(lineNo) +
-                                        ": invalid character in field name");
+        if (!isFieldNameChar(c)) return lineError(lineNo, "invalid character in field name");
       }
-      msg.headers.push_back({std::string(name), std::string(line)});
+      out.headers.push_back({name, line});
     }
-    pos = next;
+    p = next;
   }
-  return msg;  // headers only, no body
+  return true;  // headers only, no body
+}
+
+}  // namespace
+
+Result<MessageView> parseMessageView(std::string_view raw, std::string& storage) {
+  MessageView view;
+  view.headers.reserve(16);
+  auto split = splitCrlf(raw, view);
+  if (!split) return split.error();
+  if (*split) return view;
+  storage = normalizeCrlf(raw);
+  view.headers.clear();
+  view.body = {};
+  split = splitCrlf(storage, view);
+  if (!split) return split.error();
+  return view;  // normalized text has no bare line end: *split is true
+}
+
+MessageView viewOf(const Message& message) {
+  MessageView view;
+  view.headers.reserve(message.headers.size());
+  for (const auto& h : message.headers) view.headers.push_back({h.name, h.raw});
+  view.body = message.body;
+  return view;
+}
+
+Result<Message> parseMessage(std::string_view raw) {
+  std::string storage;
+  auto view = parseMessageView(raw, storage);
+  if (!view) return view.error();
+  Message msg;
+  msg.headers.reserve(view->headers.size());
+  for (const auto& h : view->headers)
+    msg.headers.push_back({std::string(h.name), std::string(h.raw)});
+  // Normalizing the body alone gives the same bytes as normalizing the whole message: the body
+  // starts right after a CRLF.
+  msg.body = normalizeCrlf(view->body);
+  return msg;
 }
 
 std::string render(const Message& message) {

@@ -2,6 +2,7 @@
 // may appear anywhere inside the encoded text and is ignored when decoding.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,11 @@
 namespace mailroom::dkim {
 
 std::string base64Encode(std::string_view bytes);
+// Writes the encoding of bytes to out, which has room for base64Length(bytes.size()) chars.
+void base64EncodeTo(char* out, std::string_view bytes);
+constexpr size_t base64Length(size_t bytes) {
+  return (bytes + 2) / 3 * 4;
+}
 // Skips SP, HTAB, CR and LF; rejects any other non-alphabet character and bad padding.
 Result<std::string> base64Decode(std::string_view text);
 

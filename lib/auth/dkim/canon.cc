@@ -1,150 +1,266 @@
 #include "lib/auth/dkim/canon.h"
 
-#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstring>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace mailroom::dkim {
 namespace {
-
-// High bit set in each byte of x equal to the byte repeated in pattern (exact, no false hits).
-uint64_t byteMask(uint64_t x, uint64_t pattern) {
-  constexpr uint64_t k7f = 0x7f7f7f7f7f7f7f7full;
-  uint64_t y = x ^ pattern;
-  return ~(((y & k7f) + k7f) | y | k7f);
-}
 
 bool isWsp(char c) {
   return c == ' ' || c == '\t';
 }
 
-void simpleBody(std::string_view body, const BodySink& sink) {
-  // Everything up to the end of the last non-empty line, then its CRLF (added if missing);
-  // an empty body (or only empty lines) is a single CRLF (§3.4.3).
-  size_t end = body.size();
-  while (end >= 2 && body.substr(0, end).ends_with("\r\n")) {
-    if (end == 2 || body.substr(0, end - 2).ends_with("\r\n")) {
-      end -= 2;  // an empty line
-    } else {
-      break;
-    }
-  }
-  std::string_view kept = body.substr(0, end);
-  if (kept.empty()) {
-    sink("\r\n");
-    return;
-  }
-  sink(kept);
-  if (!kept.ends_with("\r\n")) sink("\r\n");
-}
+// How many bytes the fast paths look at per step (they also read the byte after them).
+#ifdef __SSE2__
+constexpr size_t kBlock = 16;
+#else
+constexpr size_t kBlock = 8;
+#endif
+static_assert(kBlock <= kCanonicalHeaderSlack);
 
-void relaxedBody(std::string_view body, const BodySink& sink) {
-  // Output goes through a fixed buffer written by raw pointer (this loop is the per-byte hot
-  // path of signing large messages) and is handed to the sink in chunks.
-  char buf[8192];
-  char* w = buf;
-  auto room = [&](size_t n) {
-    if (static_cast<size_t>(buf + sizeof buf - w) < n) {
-      sink(std::string_view(buf, static_cast<size_t>(w - buf)));
-      w = buf;
-    }
-  };
-  size_t pendingEmpty = 0;  // empty lines seen but not yet known to be followed by text
-  const char* p = body.data();
-  const char* end = p + body.size();
-  while (p < end) {
-    const char* eol = p;
-    while (true) {  // the next CRLF (a lone CR is ordinary line content)
-      eol = static_cast<const char*>(std::memchr(eol, '\r', static_cast<size_t>(end - eol)));
-      if (!eol) {
-        eol = end;
-        break;
-      }
-      if (eol + 1 < end && eol[1] == '\n') break;
-      ++eol;
-    }
-    const char* next = eol < end ? eol + 2 : end;
-    // WSP at the end of the line goes; a line left empty is held back until text follows,
-    // so trailing empty lines are never emitted (§3.4.4).
-    const char* last = eol;
-    while (last > p && isWsp(last[-1])) --last;
-    if (last == p) {
-      ++pendingEmpty;
-      p = next;
-      continue;
-    }
-    for (; pendingEmpty; --pendingEmpty) {
-      room(2);
-      *w++ = '\r', *w++ = '\n';
-    }
-    bool inWsp = false;  // inside a WSP run whose single SP is not written yet
-    while (p < last) {
-      room(18);  // one round below writes at most 9 bytes (fast) or 16 (slow)
-      // Fast path: 8 bytes without HTAB and without two adjacent SPs are copied as they are
-      // (ordinary text); anything else goes through the byte loop below.
-      if constexpr (std::endian::native == std::endian::little) {
-        if (last - p >= 8) {
-          uint64_t x;
-          std::memcpy(&x, p, 8);
-          uint64_t sp = byteMask(x, 0x2020202020202020ull);
-          if (!byteMask(x, 0x0909090909090909ull) && !(sp & (sp << 8)) && !(inWsp && (sp & 0x80))) {
-            if (inWsp) *w++ = ' ';
-            std::memcpy(w, p, 8);
-            w += 8;
-            p += 8;
-            inWsp = false;
-            if (sp >> 63) {  // ends with SP: take it back, the run may continue
-              --w;
-              inWsp = true;
-            }
-            continue;
-          }
-        }
-      }
-      for (const char* stop = std::min(p + 8, last); p < stop; ++p) {
-        char c = *p;
-        if (c == ' ' || c == '\t') {
-          inWsp = true;
-          continue;
-        }
-        if (inWsp) *w++ = ' ';
-        inWsp = false;
-        *w++ = c;
-      }
-    }
-    room(2);
-    *w++ = '\r', *w++ = '\n';
-    p = next;
+// The number of leading bytes of p[0, kBlock) that canonicalization leaves as they are, given
+// that no WSP run is pending before p; reads p[0, kBlock] (one byte more). A byte is plain
+// unless it is CR, LF or (relaxed) HTAB, or an SP followed by WSP, CR or LF: so a plain SP is
+// followed by text, and a run of plain bytes never ends a line or a WSP run. Everything that is
+// not plain (and, being conservative costs only speed, some bytes that are) goes through the
+// byte-at-a-time state machine.
+template <bool kRelaxed>
+[[gnu::always_inline]] inline size_t plainPrefix(const char* p) {
+#ifdef __SSE2__
+  __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i special;
+  if constexpr (kRelaxed) {
+    // Conservatively: any byte <= SP except a SP followed by a byte > SP. HTAB, CR, LF and SP
+    // are all <= 0x20; other control characters (rare in mail) just take the slow path.
+    const __m128i sp = _mm_set1_epi8(' ');
+    __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
+    __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, sp), v);
+    __m128i nextLow = _mm_cmpeq_epi8(_mm_min_epu8(next, sp), next);
+    __m128i plainSp = _mm_andnot_si128(nextLow, _mm_cmpeq_epi8(v, sp));
+    special = _mm_andnot_si128(plainSp, low);
+  } else {
+    special = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+                           _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
   }
-  if (w > buf) sink(std::string_view(buf, static_cast<size_t>(w - buf)));
+  auto mask = static_cast<unsigned>(_mm_movemask_epi8(special));
+  return mask ? static_cast<size_t>(std::countr_zero(mask)) : kBlock;
+#else
+  // SWAR: the high bit of each byte of eq(x, c) is set where x's byte equals c (exact).
+  auto eq = [](uint64_t x, char c) {
+    constexpr uint64_t k7f = 0x7f7f7f7f7f7f7f7full;
+    uint64_t y = x ^ (0x0101010101010101ull * static_cast<unsigned char>(c));
+    return ~(((y & k7f) + k7f) | y | k7f);
+  };
+  uint64_t x, next;
+  std::memcpy(&x, p, 8);
+  std::memcpy(&next, p + 1, 8);
+  if constexpr (std::endian::native == std::endian::big) {
+    x = __builtin_bswap64(x);
+    next = __builtin_bswap64(next);
+  }
+  uint64_t special = eq(x, '\r') | eq(x, '\n');
+  if constexpr (kRelaxed) {
+    // As above: bytes <= SP, except a SP followed by a byte > SP.
+    auto low = [](uint64_t y) {
+      constexpr uint64_t k7f = 0x7f7f7f7f7f7f7f7full, k80 = 0x8080808080808080ull;
+      return ~((((y & k7f) + 0x5f5f5f5f5f5f5f5full) | y) & k80) & k80;
+    };
+    special = low(x) & ~(eq(x, ' ') & ~low(next));
+  }
+  return special ? static_cast<size_t>(std::countr_zero(special)) / 8 : kBlock;
+#endif
 }
 
 }  // namespace
 
-std::string canonicalizeHeader(Canon canon, std::string_view rawField) {
+BodyCanonicalizer::BodyCanonicalizer(Canon canon, BodySink sink, LineEnds lineEnds)
+    : sink_(std::move(sink)),
+      relaxed_(canon == Canon::kRelaxed),
+      anyLineEnd_(lineEnds == LineEnds::kAny) {}
+
+void BodyCanonicalizer::flush() {
+  if (used_) sink_(std::string_view(buf_, used_));
+  used_ = 0;
+}
+
+// The state machine with its state in locals (writes through char* into buf_ would otherwise
+// make the compiler reload every member after each byte); one instance per mode so the mode
+// tests vanish from the per-byte loop.
+template <bool kRelaxed, bool kAny>
+struct BodyCanonicalizer::Run {
+  BodyCanonicalizer& c;
+  char* w = c.buf_ + c.used_;
+  size_t emptyLines = c.emptyLines_;
+  bool inLine = c.inLine_, wsp = c.wsp_, cr = c.cr_, skipLf = c.skipLf_, wroteAny = c.wroteAny_;
+
+  ~Run() {
+    c.used_ = static_cast<size_t>(w - c.buf_);
+    c.emptyLines_ = emptyLines;
+    c.inLine_ = inLine, c.wsp_ = wsp, c.cr_ = cr, c.skipLf_ = skipLf, c.wroteAny_ = wroteAny;
+  }
+  void room(size_t n) {
+    if (static_cast<size_t>(c.buf_ + kChunk - w) < n) {
+      c.sink_(std::string_view(c.buf_, static_cast<size_t>(w - c.buf_)));
+      w = c.buf_;
+    }
+  }
+  void crlf() {
+    room(2);
+    *w++ = '\r', *w++ = '\n';
+  }
+  // The first content of a line: the empty lines held back before it were inner ones.
+  void startLine() {
+    for (; emptyLines; --emptyLines) crlf();
+    inLine = wroteAny = true;
+  }
+  void content(char ch) {
+    if (!inLine) startLine();
+    room(2);
+    if (wsp) *w++ = ' ';
+    wsp = false;
+    *w++ = ch;
+  }
+  void endLine() {
+    if (inLine) {
+      crlf();
+    } else {
+      ++emptyLines;  // held back: trailing empty lines are never written (§3.4.3, §3.4.4)
+    }
+    inLine = wsp = false;
+  }
+
+  [[gnu::always_inline]] void update(const char* p, const char* end) {
+    while (p < end) {
+      if (!wsp && !cr && !skipLf) {
+        while (static_cast<size_t>(end - p) > kBlock) {
+          size_t n = plainPrefix<kRelaxed>(p);
+          if (!n) break;
+          if (!inLine) startLine();  // a non-empty plain run holds text: the line is not empty
+          room(kBlock);
+          std::memcpy(w, p, kBlock);  // the whole block (fixed size, cheap), keep n of it
+          w += n;
+          p += n;
+          if (n < kBlock) break;  // the next byte is not plain
+        }
+        if (p == end) break;
+      }
+      char ch = *p++;
+      if constexpr (kAny) {
+        if (skipLf) {
+          skipLf = false;
+          if (ch == '\n') continue;
+        }
+        if (ch == '\r' || ch == '\n') {
+          endLine();
+          skipLf = ch == '\r';
+          continue;
+        }
+      } else {
+        if (cr) {
+          cr = false;
+          if (ch == '\n') {
+            endLine();
+            continue;
+          }
+          content('\r');  // a lone CR is line content
+        }
+        if (ch == '\r') {
+          cr = true;
+          continue;
+        }
+      }
+      if (kRelaxed && isWsp(ch)) {
+        wsp = true;  // WSP runs become one SP, and none at the end of a line (§3.4.4)
+        continue;
+      }
+      content(ch);
+    }
+  }
+
+  [[gnu::always_inline]] void finish() {
+    if (cr) content('\r');
+    cr = skipLf = false;
+    if (inLine) {
+      crlf();  // a last line without CRLF gets one
+      inLine = wsp = false;
+    }
+    if (!kRelaxed && !wroteAny) crlf();  // simple: an empty body is one CRLF (§3.4.3)
+    wroteAny = true;
+  }
+};
+
+void BodyCanonicalizer::update(std::string_view piece) {
+  const char* p = piece.data();
+  const char* end = p + piece.size();
+  if (relaxed_) {
+    if (anyLineEnd_) {
+      Run<true, true>{*this}.update(p, end);
+    } else {
+      Run<true, false>{*this}.update(p, end);
+    }
+  } else {
+    if (anyLineEnd_) {
+      Run<false, true>{*this}.update(p, end);
+    } else {
+      Run<false, false>{*this}.update(p, end);
+    }
+  }
+}
+
+void BodyCanonicalizer::finish() {
+  if (relaxed_) {
+    Run<true, false>{*this}.finish();  // finish does not depend on the line-end mode
+  } else {
+    Run<false, false>{*this}.finish();
+  }
+  flush();
+}
+
+char* canonicalizeHeaderTo(char* w, Canon canon, std::string_view rawField) {
   if (canon == Canon::kSimple) {
-    std::string out;
-    out.reserve(rawField.size() + 2);
-    out.append(rawField);
-    out += "\r\n";
-    return out;
+    std::memcpy(w, rawField.data(), rawField.size());
+    w += rawField.size();
+    *w++ = '\r', *w++ = '\n';
+    return w;
   }
   size_t colon = rawField.find(':');
   std::string_view name = rawField.substr(0, colon);
   std::string_view value = colon == std::string_view::npos ? "" : rawField.substr(colon + 1);
-  // Never longer than the input plus ':' and CRLF; written through a raw pointer.
-  std::string out(rawField.size() + 3, '\0');
-  char* w = out.data();
   // Field name: lower case, WSP before the colon removed (§3.4.2).
-  size_t nameEnd = name.find_last_not_of(" \t");
-  name = nameEnd == std::string_view::npos ? std::string_view() : name.substr(0, nameEnd + 1);
+  while (!name.empty() && isWsp(name.back())) name.remove_suffix(1);
   for (char c : name) *w++ = (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
   *w++ = ':';
   // Value: unfold (drop CR/LF), WSP runs -> one SP, no WSP at either end.
   bool pendingSpace = false;
   bool any = false;
-  for (char c : value) {
+  const char* p = value.data();
+  const char* end = p + value.size();
+  while (p < end) {
+    // Plain runs (see plainPrefix) once text has started and no WSP run is pending; whole
+    // blocks are copied (the caller leaves kBlock bytes of slack), n of them kept.
+    if (any && !pendingSpace) {
+      size_t n;
+      if (static_cast<size_t>(end - p) > kBlock) {
+        n = plainPrefix<true>(p);
+        std::memcpy(w, p, kBlock);
+      } else {
+        char block[kBlock + 1] = {};  // zero padded: a NUL is never plain
+        std::memcpy(block, p, static_cast<size_t>(end - p));
+        n = plainPrefix<true>(block);
+        std::memcpy(w, block, kBlock);
+      }
+      if (n) {
+        w += n;
+        p += n;
+        continue;
+      }
+    }
+    char c = *p++;
     if (c == '\r' || c == '\n') continue;
     if (isWsp(c)) {
       pendingSpace = any;
@@ -156,16 +272,27 @@ std::string canonicalizeHeader(Canon canon, std::string_view rawField) {
     *w++ = c;
   }
   *w++ = '\r', *w++ = '\n';
-  out.resize(static_cast<size_t>(w - out.data()));
+  return w;
+}
+
+void appendCanonicalHeader(std::string& out, Canon canon, std::string_view rawField) {
+  size_t start = out.size();
+  out.resize(start + canonicalHeaderBound(rawField.size()));
+  char* end = canonicalizeHeaderTo(out.data() + start, canon, rawField);
+  out.resize(static_cast<size_t>(end - out.data()));
+}
+
+std::string canonicalizeHeader(Canon canon, std::string_view rawField) {
+  std::string out;
+  out.reserve(rawField.size() + 3);
+  appendCanonicalHeader(out, canon, rawField);
   return out;
 }
 
 void canonicalizeBody(Canon canon, std::string_view body, const BodySink& sink) {
-  if (canon == Canon::kSimple) {
-    simpleBody(body, sink);
-  } else {
-    relaxedBody(body, sink);
-  }
+  BodyCanonicalizer canonicalizer(canon, sink);
+  canonicalizer.update(body);
+  canonicalizer.finish();
 }
 
 std::string canonicalizeBody(Canon canon, std::string_view body) {

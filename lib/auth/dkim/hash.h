@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,24 @@ std::string headerHashInput(const mime::Message& message, const std::vector<std:
 void headerHashInput(const mime::Message& message, const std::vector<std::string>& h, Canon canon,
                      std::string_view signatureField, const BodySink& sink,
                      const mime::HeaderField* skip = nullptr);
+
+// The same bytes appended to out, over a message view with h= names as views; skip is the index
+// of a field in message.headers that is never selected (npos: none).
+void appendHeaderHashInput(std::string& out, const mime::MessageView& message,
+                           std::span<const std::string_view> h, Canon canon,
+                           std::string_view signatureField, size_t skip = mime::MessageView::npos);
+
+// The two halves of that. The §5.4.2 selection: for each name in h the index in
+// message.headers of the last instance not taken yet (a name with none left adds nothing).
+std::vector<size_t> selectHeaderFields(const mime::MessageView& message,
+                                       std::span<const std::string_view> h,
+                                       size_t skip = mime::MessageView::npos);
+// The hash input for fields taken in this order (indexes into message.headers): each
+// canonicalized with its CRLF, then signatureField without its CRLF. The signer, which knows
+// its selection while choosing h=, calls this directly and hashes the result with one update.
+void appendHeaderHashInput(std::string& out, const mime::MessageView& message,
+                           std::span<const size_t> fields, Canon canon,
+                           std::string_view signatureField);
 
 // The raw DKIM-Signature field with the value of its b= tag (and the whitespace around it)
 // removed (§3.5 "b=" description, §3.7 step 2).

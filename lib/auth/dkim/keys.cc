@@ -56,11 +56,28 @@ const EVP_MD* sha256Md() {
   return md ? md : EVP_sha256();
 }
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+namespace {
+// One spare context per thread: a signature hashes twice per message, and a new context
+// costs an allocation for it and another for the provider's state each time.
+thread_local std::unique_ptr<EVP_MD_CTX, CtxDeleter> spareSha256Ctx;
+}  // namespace
+
+Sha256::Sha256() : ctx_(spareSha256Ctx ? spareSha256Ctx.release() : EVP_MD_CTX_new()) {
   EVP_DigestInit_ex(ctx_, sha256Md(), nullptr);
 }
 Sha256::~Sha256() {
-  EVP_MD_CTX_free(ctx_);
+  if (spareSha256Ctx) {
+    EVP_MD_CTX_free(ctx_);
+  } else {
+    spareSha256Ctx.reset(ctx_);
+  }
+}
+void Sha256::reset() {
+  EVP_DigestInit_ex2(ctx_, nullptr, nullptr);  // same digest, provider state reused
+}
+void Sha256::finish(char* out32) {
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx_, reinterpret_cast<unsigned char*>(out32), &len);
 }
 void Sha256::update(std::string_view data) {
   EVP_DigestUpdate(ctx_, data.data(), data.size());

@@ -34,7 +34,9 @@ class Sha256 {
   Sha256(const Sha256&) = delete;
   Sha256& operator=(const Sha256&) = delete;
   void update(std::string_view data);
-  std::string finish();  // 32 raw bytes
+  std::string finish();      // 32 raw bytes
+  void finish(char* out32);  // the same into out32[0, 32)
+  void reset();              // start a new hash (reuses the context: no allocation)
 
  private:
   EVP_MD_CTX* ctx_;

@@ -1,7 +1,6 @@
 #include "lib/auth/dkim/sign.h"
 
 #include <array>
-#include <map>
 
 #include "lib/auth/dkim/canon.h"
 #include "lib/auth/dkim/hash.h"
@@ -32,32 +31,85 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool withinDomain(std::string_view host, std::string_view domain) {
-  std::string h = lower(host), d = lower(domain);
-  if (h == d) return true;
-  return h.size() > d.size() && h.ends_with(d) && h[h.size() - d.size() - 1] == '.';
+char lowerChar(char c) {
+  return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
 }
 
-}  // namespace
+// ASCII case-insensitive equality, without allocating.
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (lowerChar(a[i]) != lowerChar(b[i])) return false;
+  return true;
+}
 
-std::vector<std::string> headersToSign(const mime::Message& message) {
-  std::array<size_t, kSignedFields.size()> counts{};
-  for (const auto& field : message.headers) {
-    std::string name = lower(field.name);
-    for (size_t i = 0; i < kSignedFields.size(); ++i)
-      if (name == kSignedFields[i]) ++counts[i];
+bool withinDomain(std::string_view host, std::string_view domain) {
+  if (iequals(host, domain)) return true;
+  return host.size() > domain.size() && iequals(host.substr(host.size() - domain.size()), domain) &&
+         host[host.size() - domain.size() - 1] == '.';
+}
+
+// kSignedFields by name length (at most two share one), to look a field name up with one or two
+// comparisons.
+constexpr size_t kMaxSignedName = 25;
+struct ByLength {
+  std::array<std::array<int8_t, 2>, kMaxSignedName + 1> index;
+};
+constexpr ByLength makeByLength() {
+  ByLength t{};
+  for (auto& slot : t.index) slot = {-1, -1};
+  for (size_t i = 0; i < kSignedFields.size(); ++i) {
+    auto& slot = t.index[kSignedFields[i].size()];
+    slot[slot[0] < 0 ? 0 : 1] = static_cast<int8_t>(i);
   }
-  ++counts[0];  // over-sign From: a From added later has no slot left (§8.15)
-  std::vector<std::string> out;
-  for (size_t i = 0; i < kSignedFields.size(); ++i)
-    for (size_t n = 0; n < counts[i]; ++n) out.emplace_back(kSignedFields[i]);
+  return t;
+}
+constexpr ByLength kByLength = makeByLength();
+
+// Index of name in kSignedFields (case-insensitive), or -1.
+int signedFieldIndex(std::string_view name) {
+  if (name.size() > kMaxSignedName) return -1;
+  for (int8_t i : kByLength.index[name.size()])
+    if (i >= 0 && iequals(name, kSignedFields[static_cast<size_t>(i)])) return i;
+  return -1;
+}
+
+// h= (views of kSignedFields; see headersToSign) and the §5.4.2 selection it makes among
+// these fields: each name's instances bottom-up (what selectHeaderFields would find).
+struct SignedFields {
+  std::vector<std::string_view> names;
+  std::vector<size_t> order;  // indexes into the header fields, in hashing order
+};
+template <class Fields>
+SignedFields signedFields(const Fields& headers) {
+  std::array<size_t, kSignedFields.size()> counts{};
+  std::array<int8_t, 64> small;
+  std::vector<int8_t> large;
+  int8_t* kind = small.data();
+  if (headers.size() > small.size()) kind = (large = std::vector<int8_t>(headers.size())).data();
+  size_t total = 0;
+  for (size_t i = 0; i < headers.size(); ++i) {
+    int k = signedFieldIndex(headers[i].name);
+    kind[i] = static_cast<int8_t>(k);
+    if (k >= 0) ++counts[static_cast<size_t>(k)], ++total;
+  }
+  SignedFields out;
+  out.names.reserve(total + 1);
+  out.order.resize(total);
+  std::array<size_t, kSignedFields.size()> next{};  // where each name's instances go in order
+  for (size_t k = 0, at = 0; k < kSignedFields.size(); ++k) {
+    at += counts[k];
+    next[k] = at;  // filled backwards: the bottom instance first
+    // over-sign From: a From added later has no slot left (§8.15)
+    for (size_t n = 0; n < counts[k] + (k == 0 ? 1 : 0); ++n) out.names.push_back(kSignedFields[k]);
+  }
+  for (size_t i = 0; i < headers.size(); ++i)
+    if (kind[i] >= 0) out.order[--next[static_cast<size_t>(kind[i])]] = i;
   return out;
 }
 
-std::string fromDomain(const mime::Message& message) {
-  const mime::HeaderField* from = message.find("From");
-  if (!from) return {};
-  std::string v = from->value();
+// The domain of the first address in a From value (see fromDomain).
+std::string fromDomainOf(std::string v) {
   // The addr-spec is inside <> when a display name is present; otherwise the whole value.
   size_t lt = v.rfind('<');
   if (lt != std::string::npos) {
@@ -70,6 +122,24 @@ std::string fromDomain(const mime::Message& message) {
   size_t end = d.find_first_of(" \t>,;()");
   if (end != std::string::npos) d.resize(end);
   return lower(d);
+}
+
+}  // namespace
+
+std::vector<std::string> headersToSign(const mime::Message& message) {
+  auto fields = signedFields(message.headers);
+  return std::vector<std::string>(fields.names.begin(), fields.names.end());
+}
+
+std::string fromDomain(const mime::Message& message) {
+  const mime::HeaderField* from = message.find("From");
+  return from ? fromDomainOf(from->value()) : std::string();
+}
+
+std::string fromDomain(const mime::MessageView& message) {
+  size_t from = message.find("From");
+  return from == mime::MessageView::npos ? std::string()
+                                         : fromDomainOf(message.headers[from].value());
 }
 
 Result<DkimSigner> DkimSigner::create(std::vector<SigningKeyConfig> keys) {
@@ -100,50 +170,70 @@ Result<DkimSigner> DkimSigner::create(std::vector<SigningKeyConfig> keys) {
 
 Result<std::string> DkimSigner::signatureHeaders(std::string_view message, std::string_view domain,
                                                  std::chrono::system_clock::time_point now) const {
-  auto parsed = mime::parseMessage(message);
+  // Views into message (no copy) unless its header section has bare LF or CR; the body is
+  // canonicalized as written, any line end counting as one (as parseMessage would normalize).
+  std::string storage;
+  auto parsed = mime::parseMessageView(message, storage);
   if (!parsed) return parsed.error();
-  return signatureHeaders(*parsed, domain, now);
+  return sign(*parsed, LineEnds::kAny, domain, now);
 }
 
 Result<std::string> DkimSigner::signatureHeaders(const mime::Message& message,
                                                  std::string_view domain,
                                                  std::chrono::system_clock::time_point now) const {
-  if (!message.find("From"))
+  return sign(mime::viewOf(message), LineEnds::kCrlf, domain, now);
+}
+
+Result<std::string> DkimSigner::sign(const mime::MessageView& message, LineEnds lineEnds,
+                                     std::string_view domain,
+                                     std::chrono::system_clock::time_point now) const {
+  if (message.find("From") == mime::MessageView::npos)
     return Error::invalidArgument("dkim: message has no From field (RFC 5322 §3.6)");
   std::string d = domain.empty() ? fromDomain(message) : lower(domain);
   if (d.ends_with('.')) d.pop_back();
-  std::vector<std::string> h = headersToSign(message);
+  SignedFields h = signedFields(message.headers);
   int64_t t = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
 
-  // One canonicalization and hash of the body per body canonicalization, shared by all keys.
-  std::map<Canon, std::string> bodyHashes;
+  // One canonicalization and hash of the body per body canonicalization, shared by all keys;
+  // one SHA-256 context for all the hashes of this message.
+  std::array<char, 32> bodyHashes[2];
+  bool haveBodyHash[2] = {false, false};
+  Sha256 hash;
+  std::string headerData;
   std::string out;
   for (const auto& key : keys_) {
     if (!withinDomain(d, key.domain)) continue;
-    auto& bh = bodyHashes[key.canon.body];
-    if (bh.empty()) {
-      Sha256 hash;
-      canonicalizeBody(key.canon.body, message.body, [&](std::string_view c) { hash.update(c); });
-      bh = hash.finish();
+    int c = key.canon.body == Canon::kSimple ? 0 : 1;
+    if (!haveBodyHash[c]) {
+      hash.reset();
+      BodyCanonicalizer body(
+          key.canon.body, [&](std::string_view chunk) { hash.update(chunk); }, lineEnds);
+      body.update(message.body);
+      body.finish();
+      hash.finish(bodyHashes[c].data());
+      haveBodyHash[c] = true;
     }
 
-    Signature sig;
+    SignatureFieldValues sig;
     sig.algorithm = key.algorithm;
     sig.canon = key.canon;
     sig.domain = key.domain;
     sig.selector = key.selector;
-    sig.identity = key.identity.empty() ? "@" + key.domain : key.identity;
-    sig.headers = h;
-    sig.bodyHash = bh;
+    sig.identity = key.identity;  // "" renders no i= (the default, "@" + d)
+    sig.headers = h.names;
+    sig.bodyHash = std::string_view(bodyHashes[c].data(), bodyHashes[c].size());
     if (key.timestamp || key.validity) sig.timestamp = t;
     if (key.validity) sig.expiration = t + key.validity->count();
     // The field with an empty b= is what gets hashed (§3.7); b= is rendered last, so adding
     // the value afterwards leaves every other byte of the field unchanged.
     std::string unsignedField = renderSignatureField(sig);
-    Sha256 headerHash;
-    headerHashInput(message, h, key.canon.header, unsignedField,
-                    [&](std::string_view part) { headerHash.update(part); });
-    auto signature = key.signer->sign(key.algorithm, headerHash.finish());
+    headerData.clear();
+    appendHeaderHashInput(headerData, message, h.order, key.canon.header, unsignedField);
+    char digest[32];
+    hash.reset();
+    hash.update(headerData);
+    hash.finish(digest);
+    auto signature = key.signer->sign(key.algorithm, std::string_view(digest, sizeof digest));
     if (!signature) return signature.error();
     out += appendSignatureValue(std::move(unsignedField), *signature);
     out += "\r\n";

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/auth/dkim/canon.h"
 #include "lib/auth/dkim/keys.h"
 #include "lib/auth/dkim/signature.h"
 #include "lib/auth/dkim/types.h"
@@ -54,6 +55,7 @@ std::vector<std::string> headersToSign(const mime::Message& message);
 
 // The domain of the first From address ("a@Example.COM" -> "example.com"), or "".
 std::string fromDomain(const mime::Message& message);
+std::string fromDomain(const mime::MessageView& message);
 
 class DkimSigner {
  public:
@@ -76,6 +78,11 @@ class DkimSigner {
 
  private:
   explicit DkimSigner(std::vector<SigningKeyConfig> keys) : keys_(std::move(keys)) {}
+  // Both public forms end here; lineEnds says what the body's line ends are (a view parsed
+  // from the wire form may have bare LF or CR; an owned Message's body is taken as written).
+  Result<std::string> sign(const mime::MessageView& message, LineEnds lineEnds,
+                           std::string_view fromDomain,
+                           std::chrono::system_clock::time_point now) const;
   std::vector<SigningKeyConfig> keys_;
 };
 

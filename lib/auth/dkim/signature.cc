@@ -1,5 +1,8 @@
 #include "lib/auth/dkim/signature.h"
 
+#include <charconv>
+#include <initializer_list>
+
 #include "lib/auth/dkim/base64.h"
 #include "lib/auth/dkim/tags.h"
 
@@ -63,12 +66,18 @@ bool withinDomain(std::string_view host, std::string_view domain) {
 // Folds tokens into lines of at most kMaxLine characters with CRLF + TAB.
 class Folder {
  public:
-  explicit Folder(std::string start) : out_(std::move(start)), line_(out_.size()) {}
+  explicit Folder(std::string start) : out_(std::move(start)), line_(out_.size()) {
+    out_.reserve(512);  // a usual field; one allocation
+  }
   Folder(std::string start, size_t lineLength) : out_(std::move(start)), line_(lineLength) {}
   // "b=" is added like any token; reserve room for a few value characters so it never ends
   // a line alone.
-  void add(std::string_view piece, bool spaceBefore) {
-    size_t need = piece.size() + (spaceBefore ? 1 : 0) + (piece == "b=" ? 8 : 0);
+  // A token given as its parts (no temporary string for "name=value;").
+  void add(std::initializer_list<std::string_view> parts, bool spaceBefore) {
+    size_t size = 0;
+    for (auto part : parts) size += part.size();
+    bool isB = parts.size() == 1 && *parts.begin() == "b=";
+    size_t need = size + (spaceBefore ? 1 : 0) + (isB ? 8 : 0);
     if (line_ + need > kMaxLine && line_ > 1) {
       out_ += "\r\n\t";
       line_ = 1;
@@ -76,8 +85,8 @@ class Folder {
       out_ += ' ';
       ++line_;
     }
-    out_ += piece;
-    line_ += piece.size();
+    for (auto part : parts) out_ += part;
+    line_ += size;
   }
   // Text that may be broken anywhere (base64): fills lines to the limit.
   void addBreakable(std::string_view text) {
@@ -206,32 +215,64 @@ Result<Signature> parseSignature(std::string_view value) {
   return sig;
 }
 
-std::string renderSignatureField(const Signature& sig) {
+std::string renderSignatureField(const SignatureFieldValues& sig) {
   Folder f(std::string(kSignatureFieldName) + ":");
   auto tag = [&](std::string_view name, std::string_view value) {
-    f.add(std::string(name) + "=" + std::string(value) + ";", true);
+    f.add({name, "=", value, ";"}, true);
+  };
+  auto number = [&](std::string_view name, int64_t n) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    tag(name, std::string_view(digits, static_cast<size_t>(end - digits)));
   };
   tag("v", "1");
   tag("a", algorithmName(sig.algorithm));
-  tag("c", std::string(canonName(sig.canon.header)) + "/" + canonName(sig.canon.body));
+  f.add({"c=", canonName(sig.canon.header), "/", canonName(sig.canon.body), ";"}, true);
   tag("d", sig.domain);
   tag("s", sig.selector);
-  if (sig.identity != "@" + sig.domain && !sig.identity.empty()) tag("i", sig.identity);
-  if (sig.length) tag("l", std::to_string(*sig.length));
-  if (sig.timestamp) tag("t", std::to_string(*sig.timestamp));
-  if (sig.expiration) tag("x", std::to_string(*sig.expiration));
-  // h= may fold after any colon (§3.5: FWS around ':').
-  for (size_t i = 0; i < sig.headers.size(); ++i) {
-    std::string piece = (i == 0 ? "h=" : "") + sig.headers[i];
-    piece += i + 1 == sig.headers.size() ? ";" : ":";
-    f.add(piece, i == 0);
+  bool defaultIdentity = sig.identity.size() == sig.domain.size() + 1 && sig.identity[0] == '@' &&
+                         sig.identity.substr(1) == sig.domain;
+  if (!defaultIdentity && !sig.identity.empty()) tag("i", sig.identity);
+  if (sig.length) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, *sig.length).ptr;
+    tag("l", std::string_view(digits, static_cast<size_t>(end - digits)));
   }
-  f.add("bh=" + base64Encode(sig.bodyHash) + ";", true);
+  if (sig.timestamp) number("t", *sig.timestamp);
+  if (sig.expiration) number("x", *sig.expiration);
+  // h= may fold after any colon (§3.5: FWS around ':').
+  for (size_t i = 0; i < sig.headers.size(); ++i)
+    f.add({i == 0 ? "h=" : "", sig.headers[i], i + 1 == sig.headers.size() ? ";" : ":"}, i == 0);
+  // bh= is 44 characters for SHA-256; a parsed Signature may carry anything.
+  char small[64];
+  std::string large;
+  char* bh = small;
+  size_t bhSize = base64Length(sig.bodyHash.size());
+  if (bhSize > sizeof small) bh = (large = std::string(bhSize, '\0')).data();
+  base64EncodeTo(bh, sig.bodyHash);
+  f.add({"bh=", std::string_view(bh, bhSize), ";"}, true);
   // b= goes last and its placement depends only on what precedes it, so the signed form
   // (empty b=) is exactly the final form with b='s value removed.
-  f.add("b=", true);
+  f.add({"b="}, true);
   f.addBreakable(base64Encode(sig.signature));
   return f.take();
+}
+
+std::string renderSignatureField(const Signature& sig) {
+  std::vector<std::string_view> headers(sig.headers.begin(), sig.headers.end());
+  SignatureFieldValues v;
+  v.algorithm = sig.algorithm;
+  v.canon = sig.canon;
+  v.domain = sig.domain;
+  v.selector = sig.selector;
+  v.identity = sig.identity;
+  v.length = sig.length;
+  v.timestamp = sig.timestamp;
+  v.expiration = sig.expiration;
+  v.headers = headers;
+  v.bodyHash = sig.bodyHash;
+  v.signature = sig.signature;
+  return renderSignatureField(v);
 }
 
 std::string appendSignatureValue(std::string unsignedField, std::string_view signature) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,23 @@ Result<Signature> parseSignature(std::string_view value);
 // <= 78 characters per line. Tag order: v a c d s [i] [t] [x] h bh b. l= is rendered only if
 // set (signers here never set it). With an empty sig.signature this is the form to hash.
 std::string renderSignatureField(const Signature& sig);
+
+// What renderSignatureField renders, as views: the signer fills this from its configuration
+// and never builds a Signature (no per-message copies of names and values).
+struct SignatureFieldValues {
+  Algorithm algorithm = Algorithm::kRsaSha256;
+  Canonicalization canon;
+  std::string_view domain;
+  std::string_view selector;
+  std::string_view identity;  // rendered as i= unless empty or "@" + domain
+  std::optional<uint64_t> length;
+  std::optional<int64_t> timestamp;
+  std::optional<int64_t> expiration;
+  std::span<const std::string_view> headers;
+  std::string_view bodyHash;   // decoded
+  std::string_view signature;  // decoded; empty for the form to hash
+};
+std::string renderSignatureField(const SignatureFieldValues& sig);
 
 // The final field from the signed form (renderSignatureField with an empty signature): the
 // base64 of signature appended and folded exactly as renderSignatureField would, so only the

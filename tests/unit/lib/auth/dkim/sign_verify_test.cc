@@ -197,6 +197,49 @@ TEST(DkimSigner, OneBodyCanonicalizationPassForSeveralKeysAndDomainChoice) {
   EXPECT_EQ(none.error().kind, ErrorKind::kNotFound);
 }
 
+TEST(DkimSigner, WireFormWithBareLineEndsSignsLikeTheParsedMessage) {
+  // The wire-form overload canonicalizes the body as written (bare LF and CR as line ends) and
+  // views the headers without copying; the result must be the Message overload's, whose body
+  // parseMessage normalized. Ed25519 signatures are deterministic, so whole fields compare.
+  Fixture f;
+  for (Canon b : {Canon::kRelaxed, Canon::kSimple}) {
+    auto signer = DkimSigner::create({f.edKey({Canon::kRelaxed, b})});
+    ASSERT_TRUE(signer.ok());
+    std::string crlf(kMessage);
+    std::string bodyLf = crlf.substr(0, crlf.find("\r\n\r\n") + 4) +
+                         "Hi.\n\nWe lost  the game.\rAre you hungry yet?  \n\n\r\n";
+    std::string allLf;
+    for (char c : bodyLf)
+      if (c != '\r') allLf += c;
+    for (const std::string& raw : {crlf, bodyLf, allLf}) {
+      auto parsed = mime::parseMessage(raw);
+      ASSERT_TRUE(parsed.ok());
+      auto fromWire = signer->signatureHeaders(raw, "example.com", kNow);
+      auto fromMessage = signer->signatureHeaders(*parsed, "example.com", kNow);
+      ASSERT_TRUE(fromWire.ok() && fromMessage.ok());
+      EXPECT_EQ(*fromWire, *fromMessage) << ::testing::PrintToString(raw);
+      EXPECT_EQ(f.verify(*fromWire + mime::render(*parsed)).at(0).status, Status::kPass);
+    }
+  }
+}
+
+TEST(DkimSigner, RepeatedSignedFieldsAreHashedBottomUp) {
+  // The signer picks the instances for its h= itself (each name's instances bottom-up); the
+  // verifier's §5.4.2 selection must find the same fields.
+  Fixture f;
+  std::string message =
+      "To: first@example.net\r\nFrom: Joe <joe@example.com>\r\nSubject: one\r\n"
+      "Received: x\r\nTo: second@example.net\r\nsubject: two\r\nTO: third@example.net\r\n"
+      "\r\nbody\r\n";
+  std::string signed_ = sign({f.rsaKey(), f.edKey({Canon::kSimple, Canon::kSimple})}, message);
+  EXPECT_NE(signed_.find("h=from:from:to:to:to:subject:subject;"), std::string::npos) << signed_;
+  for (const auto& v : f.verify(signed_)) EXPECT_EQ(v.status, Status::kPass) << v.detail;
+  // Swapping two To values breaks it: the order of instances is signed.
+  std::string swapped = replace(replace(signed_, "first@", "XXXXX@"), "third@", "first@");
+  swapped = replace(swapped, "XXXXX@", "third@");
+  for (const auto& v : f.verify(swapped)) EXPECT_NE(v.status, Status::kPass);
+}
+
 TEST(DkimSigner, SignerErrorsPassThrough) {
   auto signer = DkimSigner::create(
       {{"example.com", "s", Algorithm::kRsaSha256, std::make_shared<FailingSigner>()}});
