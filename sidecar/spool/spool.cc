@@ -665,16 +665,14 @@ Result<std::string> Spool::readMessage(const std::string& id) const {
     const uint64_t size = entry.stored.messageSize;
     Result<std::string> bytes = std::string();
     if (entry.journalSeq != 0) {
-      const fs::path path = segmentPath(entry.journalSeq);
-      int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) {
-        if (errno == ENOENT) continue;
-        return sysError("open", path);
+      auto fd = segmentReader(entry.journalSeq);
+      if (!fd.ok()) {
+        if (fd.error().kind == ErrorKind::kNotFound) continue;
+        return fd.error();
       }
       bytes->resize(size);
-      ssize_t n = ::pread(fd, bytes->data(), size, static_cast<off_t>(entry.journalOffset));
-      ::close(fd);
-      if (n < 0) return sysError("read", path);
+      ssize_t n = ::pread(**fd, bytes->data(), size, static_cast<off_t>(entry.journalOffset));
+      if (n < 0) return sysError("read", segmentPath(entry.journalSeq));
       bytes->resize(static_cast<size_t>(n));
     } else {
       bytes = readFile(msgDir_ / id);
@@ -688,6 +686,30 @@ Result<std::string> Spool::readMessage(const std::string& id) const {
     return bytes;
   }
   return Error::notFound("spool: message " + id + " vanished while reading");
+}
+
+// Delivery reads most messages from the journal: one descriptor per live segment instead of an
+// open and close per message. Shared so that dropping a segment never closes it under a reader.
+Result<std::shared_ptr<const int>> Spool::segmentReader(uint64_t seq) const {
+  std::lock_guard lock(readersMu_);
+  if (auto it = readers_.find(seq); it != readers_.end()) return it->second;
+  const fs::path path = segmentPath(seq);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Error::notFound("no segment " + path.string());
+    return sysError("open", path);
+  }
+  std::shared_ptr<const int> shared(new int(fd), [](const int* p) {
+    ::close(*p);
+    delete p;
+  });
+  readers_.emplace(seq, shared);
+  return shared;
+}
+
+void Spool::dropSegmentReader(uint64_t seq) {
+  std::lock_guard lock(readersMu_);
+  readers_.erase(seq);
 }
 
 std::optional<Envelope> Spool::find(const std::string& id) const {
@@ -1029,6 +1051,7 @@ bool Spool::materializeOnce() {
     return false;
   }
   for (uint64_t seq : segments) {
+    dropSegmentReader(seq);
     fs::remove(segmentPath(seq), ec);
     if (options_.fsync) (void)::fsync(journalDirFd_);  // in order: see the header
     std::lock_guard lock(mu_);

@@ -153,6 +153,8 @@ class Spool {
   void acceptImpl(Envelope envelope, std::string owned, std::string_view message, AcceptDone done);
   void committerLoop();
   void completerLoop();
+  Result<std::shared_ptr<const int>> segmentReader(uint64_t seq) const;
+  void dropSegmentReader(uint64_t seq);
   Result<void> commitBatch(std::vector<std::shared_ptr<Op>>& batch);
   void apply(const Op& op);
   void materializerLoop();
@@ -205,6 +207,9 @@ class Spool {
   std::condition_variable completionCv_;
   std::deque<std::vector<std::shared_ptr<Op>>> completions_;  // guarded by completionMu_
   bool completerStop_ = false;                                // guarded by completionMu_
+
+  mutable std::mutex readersMu_;
+  mutable std::map<uint64_t, std::shared_ptr<const int>> readers_;  // segment -> read-only fd
 
   std::thread committer_, completer_, materializer_, preparer_;
 };
