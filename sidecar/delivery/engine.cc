@@ -53,6 +53,15 @@ Engine::Engine(asio::io_context& io, spool::Spool& spool, dns::Resolver& resolve
   metrics_.describe("mailroom_smtp_replies_total", "counter", "SMTP replies by class.");
   metrics_.gaugeFn("mailroom_queue_depth",
                    [this] { return static_cast<double>(spool_.queueDepth()); });
+  // Group commit at work: operations per flush is the batching factor.
+  metrics_.gaugeFn("mailroom_spool_flushes_total",
+                   [this] { return static_cast<double>(spool_.stats().commits); });
+  metrics_.describe("mailroom_spool_flushes_total", "counter",
+                    "Journal batches written, each with one fdatasync.");
+  metrics_.gaugeFn("mailroom_spool_operations_total",
+                   [this] { return static_cast<double>(spool_.stats().operations); });
+  metrics_.describe("mailroom_spool_operations_total", "counter",
+                    "Spool operations (accepts, updates, removes) committed.");
 }
 
 Engine::~Engine() = default;

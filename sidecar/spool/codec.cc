@@ -299,12 +299,20 @@ std::string encodeStored(const StoredEnvelope& stored) {
   return out;
 }
 
-size_t storedRecordSize(std::string_view bytes) {
+StoredBatch decodeStoredBatch(std::string_view bytes) {
   constexpr size_t kHeader = sizeof kStoredMagic + 1 + 4 + 4;
-  if (bytes.size() < kHeader || std::memcmp(bytes.data(), kStoredMagic, sizeof kStoredMagic) != 0)
-    return 0;
-  const uint64_t size = kHeader + uint64_t{getU32(bytes.data() + 5)};
-  return size <= bytes.size() ? static_cast<size_t>(size) : 0;
+  StoredBatch batch;
+  std::string_view rest = bytes;
+  while (rest.size() >= kHeader) {
+    const uint64_t size = kHeader + uint64_t{getU32(rest.data() + 5)};
+    if (size > rest.size()) break;
+    auto stored = decodeStored(rest.substr(0, static_cast<size_t>(size)));
+    if (!stored.ok()) break;
+    batch.records.push_back(std::move(*stored));
+    rest.remove_prefix(static_cast<size_t>(size));
+  }
+  batch.validBytes = bytes.size() - rest.size();
+  return batch;
 }
 
 Result<StoredEnvelope> decodeStored(std::string_view bytes) {

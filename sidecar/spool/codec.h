@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lib/common/result.h"
 #include "sidecar/spool/envelope.h"
@@ -46,9 +47,13 @@ struct StoredEnvelope {
 inline constexpr uint8_t kStoredVersion = 1;
 std::string encodeStored(const StoredEnvelope& stored);
 Result<StoredEnvelope> decodeStored(std::string_view bytes);
-// The size of the stored envelope record at the start of `bytes` (records are concatenated in
-// final/ batch files), or 0 when no whole record starts there. Does not check the contents.
-size_t storedRecordSize(std::string_view bytes);
+// A final/ batch file: stored envelopes back to back. Decoding stops at the first record that is
+// not whole and valid (a torn tail); validBytes says how far the good records reach.
+struct StoredBatch {
+  std::vector<StoredEnvelope> records;
+  size_t validBytes = 0;
+};
+StoredBatch decodeStoredBatch(std::string_view bytes);
 
 // Little-endian fixed-width helpers shared with the journal.
 void putU32(std::string& out, uint32_t v);

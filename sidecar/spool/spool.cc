@@ -385,23 +385,20 @@ Result<void> Spool::recover() {
     batchLive_[seq] = 0;
     auto bytes = readFile(e.path());
     if (!bytes.ok()) return bytes.error();
-    std::string_view rest = *bytes;
-    while (!rest.empty()) {
-      const size_t size = storedRecordSize(rest);
-      auto stored = size ? decodeStored(rest.substr(0, size)) : Error::invalidArgument("torn");
-      if (!stored.ok() || !validId(stored->envelope.id)) {
-        // Batches are written without fsync; the journal holds whatever a torn tail lost.
-        log::warn("spool: final batch ends in an unreadable record",
-                  {{"file", e.path().string()},
-                   {"offset", static_cast<unsigned long>(bytes->size() - rest.size())}});
-        break;
-      }
-      rest.remove_prefix(size);
-      maxRevision = std::max(maxRevision, stored->revision);
-      auto it = best.find(stored->envelope.id);
-      if (it == best.end() || it->second.stored.revision < stored->revision) {
-        std::string id = stored->envelope.id;
-        best[id] = {std::move(*stored), false, false, seq};
+    auto batch = decodeStoredBatch(*bytes);
+    if (batch.validBytes != bytes->size()) {
+      // Batches are written without fsync: the journal holds whatever a torn tail lost, unless
+      // the disk damaged a synced batch. A copy goes to quarantine for a human either way.
+      quarantine(e.path(), "final",
+                 "unreadable record at offset " + std::to_string(batch.validBytes), true);
+    }
+    for (auto& stored : batch.records) {
+      if (!validId(stored.envelope.id)) continue;
+      maxRevision = std::max(maxRevision, stored.revision);
+      auto it = best.find(stored.envelope.id);
+      if (it == best.end() || it->second.stored.revision < stored.revision) {
+        std::string id = stored.envelope.id;
+        best[id] = {std::move(stored), false, false, seq};
       }
     }
   }

@@ -34,6 +34,9 @@ ip netns add "$ns"
 ip -n "$ns" link set lo up
 
 now() { date +%s.%N; }
+# Each phase starts with the disk quiet: the previous phase's dirty pages (Postfix's queue files)
+# must not be written back on the next phase's time.
+settle() { sync; sleep 1; }
 cpu_of() {  # utime+stime (+ reaped children) of a pid, in seconds
   awk -v hz="$(getconf CLK_TCK)" '{print ($14+$15+$16+$17)/hz}' "/proc/$1/stat"
 }
@@ -49,6 +52,7 @@ sink_count() { tr '\r' '\n' <"$bench/sink-$1.out" | sed -n 's/.*mesg=\([0-9]*\).
 
 # 1. Ceiling: Postfix's load generator straight into its sink.
 sink_start 2600
+settle
 t0=$(now)
 in_ns smtp-source -s "$concurrency" -m "$messages" -l "$size" -f bench@example.com -t user@example.net 127.0.0.1:2600
 t1=$(now)
@@ -86,6 +90,7 @@ sink_start 2601
 in_ns postfix -c "$pf/etc" start >/dev/null 2>&1
 for _ in $(seq 100); do in_ns ss -ltnH "sport = :2525" | grep -q LISTEN && break; sleep 0.05; done
 master=$(tr -dc 0-9 <"$pf/queue/pid/master.pid")
+settle
 t0=$(now)
 in_ns smtp-source -s "$concurrency" -m "$messages" -l "$size" -f bench@example.com -t user@example.net 127.0.0.1:2525
 until [[ $(sink_count 2601) -ge $messages ]] 2>/dev/null; do sleep 0.05; done
@@ -122,6 +127,7 @@ ip netns exec "$ns" "$build/sidecar/mailroom-sidecar" --config "$mr/sidecar.yaml
 sidecar=$!
 pids+=($sidecar)
 for _ in $(seq 100); do in_ns curl -fsS http://127.0.0.1:9587/healthz >/dev/null 2>&1 && break; sleep 0.05; done
+settle
 cpu0=$(cpu_of "$sidecar")
 t0=$(now)
 accept_out=$(in_ns "$build/tests/bench/sidecar/mailroom-bench-send" --server 127.0.0.1:7587 \
@@ -133,6 +139,9 @@ cpu1=$(cpu_of "$sidecar")
 accept_rate=$(echo "$messages / ($t_accept - $t0)" | bc -l)
 mailroom_rate=$(echo "$messages / ($t1 - $t0)" | bc -l)
 rss_kb=$(awk '/VmHWM/{print $2}' "/proc/$sidecar/status")
+metric() { in_ns curl -fsS http://127.0.0.1:9587/metrics | awk -v m="$1" '$1 == m {print $2}'; }
+flushes=$(metric mailroom_spool_flushes_total)
+operations=$(metric mailroom_spool_operations_total)
 ratio=$(echo "$mailroom_rate / $postfix_rate" | bc -l)
 
 table=$(cat <<MD
@@ -148,6 +157,8 @@ spool on $(df --output=fstype "$bench" | tail -1) with fsync on (\`tests/bench/s
 | gRPC Send acknowledged (durable accept only) | $(printf %.0f "$accept_rate") | | |
 
 Mailroom / Postfix relay throughput: **$(printf %.1f "$ratio")×** (target ≥ 10×).
+The sidecar's spool committed $operations operations (accepts and delivery outcomes) in $flushes
+fdatasync'ed journal batches ($(printf %.1f "$(echo "$operations / $flushes" | bc -l)") per flush).
 MD
 )
 echo "$table"

@@ -1,7 +1,8 @@
 // decode(bytes) is an error or a value whose encoding is exactly `bytes` (the encoding is
-// canonical), for both the bare envelope payload and the stored file format.
+// canonical), for the bare envelope payload, the stored file format and final/ batches.
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "sidecar/spool/codec.h"
@@ -17,5 +18,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto again = decodeStored(encodeStored(*s));
     if (!again.ok() || !(*again == *s)) std::abort();
   }
+  // A final/ batch: the valid prefix re-encodes to exactly its bytes.
+  auto batch = decodeStoredBatch(bytes);
+  if (batch.validBytes > bytes.size()) std::abort();
+  std::string rebuilt;
+  for (const auto& record : batch.records) rebuilt += encodeStored(record);
+  if (rebuilt != bytes.substr(0, batch.validBytes)) std::abort();
   return 0;
 }

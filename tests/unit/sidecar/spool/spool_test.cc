@@ -528,6 +528,7 @@ TEST(SpoolTest, TornFinalBatchKeepsTheRecordsBeforeTheTear) {
   EXPECT_TRUE(spool->find(ids[0]));
   EXPECT_TRUE(spool->find(ids[1]));
   EXPECT_FALSE(spool->find(ids[2]));
+  EXPECT_EQ(filesIn(tmp.path() / "quarantine"), 1u);  // a copy for a human
 }
 
 // The highest revision wins between a batch and a newer journal record of the same envelope.
