@@ -157,6 +157,34 @@ TEST_F(SenderServiceTest, ReflectionListsTheSenderService) {
   }
 }
 
+// The other loopback-only transport: a Unix socket (e.g. an emptyDir shared in the pod).
+TEST(StartServerTest, ServesOnAUnixSocket) {
+  TempDir tmp;
+  auto spool = std::move(spool::Spool::open({.dir = tmp.path() / "spool"}).value());
+  metrics::Registry metrics;
+  auto config = std::make_shared<config::SidecarConfig>();
+  config->hostname = "relay.example.com";
+  std::shared_ptr<const config::SidecarConfig> frozen = config;
+  Intake intake({.spool = *spool,
+                 .metrics = metrics,
+                 .config = [frozen] { return frozen; },
+                 .accepted = [](const std::string&) {}});
+  SenderService service(intake);
+  const std::string address = "unix:" + (tmp.path() / "sender.sock").string();
+  auto running = startServer({address}, service);
+  ASSERT_TRUE(running.ok()) << running.error().message;
+  EXPECT_TRUE(std::filesystem::exists(tmp.path() / "sender.sock"));
+  auto stub = v1::Sender::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  v1::SendRequest request;
+  request.set_raw("From: app@example.com\r\nTo: user@example.net\r\nSubject: s\r\n\r\nx\r\n");
+  v1::SendResponse response;
+  grpc::ClientContext ctx;
+  auto status = stub->Send(&ctx, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(spool->find(response.id()));
+  running->server->Shutdown();
+}
+
 TEST(StartServerTest, RefusesAnAddressItCannotBind) {
   TempDir tmp;
   auto spool = std::move(spool::Spool::open({.dir = tmp.path()}).value());
