@@ -1,5 +1,6 @@
 #include "lib/auth/dkim/canon.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -148,6 +149,23 @@ struct BodyCanonicalizer::Run {
           if (n < kBlock) break;  // the next byte is not plain
         }
         if (p == end) break;
+        // The usual specials without the per-byte state machine: a WSP run followed by text
+        // (one SP), and a CRLF, with or without a WSP run before it (dropped).
+        const char* q = p;
+        if constexpr (kRelaxed)
+          while (q < end && isWsp(*q)) ++q;
+        if (end - q >= 2 && q[0] == '\r' && q[1] == '\n') {
+          endLine();
+          p = q + 2;
+          continue;
+        }
+        if (q != p && q < end && *q != '\r' && *q != '\n') {
+          if (!inLine) startLine();
+          room(1);
+          *w++ = ' ';
+          p = q;
+          continue;
+        }
       }
       char ch = *p++;
       if constexpr (kAny) {
@@ -236,40 +254,36 @@ char* canonicalizeHeaderTo(char* w, Canon canon, std::string_view rawField) {
   for (char c : name) *w++ = (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
   *w++ = ':';
   // Value: unfold (drop CR/LF), WSP runs -> one SP, no WSP at either end.
-  bool pendingSpace = false;
-  bool any = false;
+  bool any = false;  // text written already
   const char* p = value.data();
   const char* end = p + value.size();
+  auto isBreak = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   while (p < end) {
-    // Plain runs (see plainPrefix) once text has started and no WSP run is pending; whole
-    // blocks are copied (the caller leaves kBlock bytes of slack), n of them kept.
-    if (any && !pendingSpace) {
-      size_t n;
-      if (static_cast<size_t>(end - p) > kBlock) {
-        n = plainPrefix<true>(p);
-        std::memcpy(w, p, kBlock);
-      } else {
-        char block[kBlock + 1] = {};  // zero padded: a NUL is never plain
-        std::memcpy(block, p, static_cast<size_t>(end - p));
-        n = plainPrefix<true>(block);
-        std::memcpy(w, block, kBlock);
-      }
-      if (n) {
-        w += n;
-        p += n;
-        continue;
-      }
-    }
-    char c = *p++;
-    if (c == '\r' || c == '\n') continue;
-    if (isWsp(c)) {
-      pendingSpace = any;
+    if (isBreak(*p)) {  // a run of WSP and folding CRLFs: one SP if it has WSP and text follows
+      bool wsp = false;
+      do {
+        wsp |= isWsp(*p);
+        ++p;
+      } while (p < end && isBreak(*p));
+      if (p < end && wsp && any) *w++ = ' ';
       continue;
     }
-    if (pendingSpace) *w++ = ' ';
-    pendingSpace = false;
+    // Text: a plain run (see plainPrefix) copied a whole block at a time (the caller leaves
+    // kBlock bytes of slack), n of it kept; at least this byte, which is text either way.
+    size_t n;
+    if (static_cast<size_t>(end - p) > kBlock) {
+      n = plainPrefix<true>(p);
+      std::memcpy(w, p, kBlock);
+    } else {
+      char block[kBlock + 1] = {};  // zero padded: a NUL is never plain
+      std::memcpy(block, p, static_cast<size_t>(end - p));
+      n = plainPrefix<true>(block);
+      std::memcpy(w, block, kBlock);
+    }
+    n = std::max<size_t>(n, 1);
+    w += n;
+    p += n;
     any = true;
-    *w++ = c;
   }
   *w++ = '\r', *w++ = '\n';
   return w;

@@ -31,12 +31,12 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-char lowerChar(char c) {
+inline char lowerChar(char c) {
   return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
 }
 
 // ASCII case-insensitive equality, without allocating.
-bool iequals(std::string_view a, std::string_view b) {
+inline bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     if (lowerChar(a[i]) != lowerChar(b[i])) return false;
@@ -235,8 +235,13 @@ Result<std::string> DkimSigner::sign(const mime::MessageView& message, LineEnds 
     hash.finish(digest);
     auto signature = key.signer->sign(key.algorithm, std::string_view(digest, sizeof digest));
     if (!signature) return signature.error();
-    out += appendSignatureValue(std::move(unsignedField), *signature);
-    out += "\r\n";
+    std::string field = appendSignatureValue(std::move(unsignedField), *signature);
+    field += "\r\n";
+    if (out.empty()) {
+      out = std::move(field);  // the usual single signature: no copy
+    } else {
+      out += field;
+    }
   }
   if (out.empty()) return Error::notFound("dkim: no signing key for domain " + d);
   return out;
