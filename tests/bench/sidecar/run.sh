@@ -97,7 +97,11 @@ until [[ $(sink_count 2601) -ge $messages ]] 2>/dev/null; do sleep 0.05; done
 t1=$(now)
 postfix_rate=$(echo "$messages / ($t1 - $t0)" | bc -l)
 postfix_cpu=0
-for p in $master $(pgrep -P "$master"); do postfix_cpu=$(echo "$postfix_cpu + $(cpu_of "$p")" | bc -l); done
+postfix_rss_kb=0  # summed over its processes: Postfix is a pipeline of them
+for p in $master $(pgrep -P "$master"); do
+  postfix_cpu=$(echo "$postfix_cpu + $(cpu_of "$p")" | bc -l)
+  postfix_rss_kb=$((postfix_rss_kb + $(awk '/VmHWM/{print $2}' "/proc/$p/status")))
+done
 in_ns postfix -c "$pf/etc" stop >/dev/null 2>&1
 
 # 3. Mailroom: durable accept over gRPC, delivery into the sink.
@@ -152,7 +156,7 @@ spool on $(df --output=fstype "$bench" | tail -1) with fsync on (\`tests/bench/s
 | path | msg/s | CPU ms/msg | peak RSS |
 |---|---:|---:|---:|
 | smtp-source → smtp-sink (ceiling) | $(printf %.0f "$ceiling") | | |
-| smtp-source → Postfix relay → smtp-sink | $(printf %.0f "$postfix_rate") | $(printf %.3f "$(echo "$postfix_cpu * 1000 / $messages" | bc -l)") | |
+| smtp-source → Postfix relay → smtp-sink | $(printf %.0f "$postfix_rate") | $(printf %.3f "$(echo "$postfix_cpu * 1000 / $messages" | bc -l)") | $((postfix_rss_kb / 1024)) MiB (all processes) |
 | gRPC Send → mailroom-sidecar → smtp-sink (end to end) | $(printf %.0f "$mailroom_rate") | $(printf %.3f "$(echo "($cpu1 - $cpu0) * 1000 / $messages" | bc -l)") | $((rss_kb / 1024)) MiB |
 | gRPC Send acknowledged (durable accept only) | $(printf %.0f "$accept_rate") | | |
 
