@@ -196,6 +196,9 @@ int main(int argc, char** argv) {
 
   io.run();
   signingPool.join();
+  // Close the spool while everything its completions call (intake, engine, io) still exists:
+  // the last batches are flushed and answered, and the journal is drained into files.
+  spool->reset();
   log::info("mailroom-sidecar stopped");
   return 0;
 }
