@@ -169,7 +169,10 @@ receiver_down_then_up() {
   echo "ok: deferred while the MX was down, delivered after it returned ($(json_get "d['recipients'][0]['attempts']" <<<"$out") attempts)"
 }
 
-kill9_loses_nothing() {
+# Restart the sidecar (SIGKILL, or SIGTERM for a graceful stop) under a stream of Sends: every
+# acknowledged message is delivered, duplicates bounded by what was in flight.
+restart_under_load() {
+  local signal=$1
   write_config "      addressFamily: IPv4
       sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]"
   start_sidecar
@@ -191,10 +194,15 @@ kill9_loses_nothing() {
     ) &
     senders+=($!)
   done
-  # Kill the sidecar while the senders are mid-stream.
+  # Stop the sidecar while the senders are mid-stream.
   for _ in $(seq 400); do [[ $(wc -l <"$acked") -ge 100 ]] && break; sleep 0.05; done
-  kill -9 "$sidecar_pid"
-  wait "$sidecar_pid" 2>/dev/null || true
+  kill -"$signal" "$sidecar_pid"
+  local status=0
+  wait "$sidecar_pid" 2>/dev/null || status=$?
+  if [[ $signal == TERM ]]; then
+    [[ $status == 0 ]] || fail "sidecar exited with status $status on SIGTERM"
+    grep -q '"msg":"mailroom-sidecar stopped"' "$work/sidecar.log" || fail "no clean stop logged"
+  fi
   local at_kill
   at_kill=$(wc -l <"$acked")
   start_sidecar  # same spool: resumes the queue
@@ -217,8 +225,11 @@ kill9_loses_nothing() {
   dup=$(($(wc -l <"$work/arrived") - $(sort -u "$work/arrived" | wc -l)))
   # Duplicates come only from deliveries in flight at the kill: at most delivery.concurrency.
   [[ $dup -le 20 ]] || fail "$dup duplicate deliveries (more than could have been in flight)"
-  echo "ok: $total acknowledged ($at_kill before kill -9), all delivered, $dup duplicates"
+  echo "ok: $total acknowledged ($at_kill before SIG$signal), all delivered, $dup duplicates"
 }
+
+kill9_loses_nothing() { restart_under_load KILL; }
+sigterm_under_load_loses_nothing() { restart_under_load TERM; }
 
 invalid_input_queues_nothing() {
   write_config "      addressFamily: IPv4"
