@@ -156,7 +156,7 @@ spool on $(df --output=fstype "$bench" | tail -1) with fsync on (\`tests/bench/s
 | path | msg/s | CPU ms/msg | peak RSS |
 |---|---:|---:|---:|
 | smtp-source → smtp-sink (ceiling) | $(printf %.0f "$ceiling") | | |
-| smtp-source → Postfix relay → smtp-sink | $(printf %.0f "$postfix_rate") | $(printf %.3f "$(echo "$postfix_cpu * 1000 / $messages" | bc -l)") | $((postfix_rss_kb / 1024)) MiB (all processes) |
+| smtp-source → Postfix relay → smtp-sink | $(printf %.0f "$postfix_rate") | $(printf %.3f "$(echo "$postfix_cpu * 1000 / $messages" | bc -l)") | $((postfix_rss_kb / 1024)) MiB (sum over its processes) |
 | gRPC Send → mailroom-sidecar → smtp-sink (end to end) | $(printf %.0f "$mailroom_rate") | $(printf %.3f "$(echo "($cpu1 - $cpu0) * 1000 / $messages" | bc -l)") | $((rss_kb / 1024)) MiB |
 | gRPC Send acknowledged (durable accept only) | $(printf %.0f "$accept_rate") | | |
 
