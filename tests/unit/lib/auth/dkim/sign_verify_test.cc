@@ -110,6 +110,18 @@ TEST(HeadersToSign, RecommendedSetBottomUpWithFromOversigned) {
   EXPECT_EQ(fromDomain(*named), "mail.example.com");
 }
 
+TEST(HeadersToSign, NamesMatchIgnoringAsciiCaseOnly) {
+  // Long names go through an 8-bytes-at-a-time comparison: case folds, nothing else does
+  // (a CR is not '-', and a byte with the high bit set is not a letter).
+  mime::Message m;
+  for (const char* name : {"CONTENT-TRANSFER-ENCODING", "list-UNSUBSCRIBE-post", "Message\rID",
+                           "Message-I\xC4", "MESSAGE-ID", "Content-Transfer-Encodin\xE7", "From"})
+    m.headers.push_back({name, std::string(name) + ": x"});
+  EXPECT_EQ(headersToSign(m),
+            (std::vector<std::string>{"from", "from", "message-id", "content-transfer-encoding",
+                                      "list-unsubscribe-post"}));
+}
+
 TEST(DkimSigner, CreateRejectsBadConfig) {
   Fixture f;
   EXPECT_FALSE(DkimSigner::create({}).ok());
