@@ -164,6 +164,26 @@ std::string fromDomain(const mime::MessageView& message) {
                                          : fromDomainOf(message.headers[from].value());
 }
 
+namespace {
+
+// The values of the tags that depend only on the key.
+SignatureFieldValues keyValues(const SigningKeyConfig& key) {
+  SignatureFieldValues sig;
+  sig.algorithm = key.algorithm;
+  sig.canon = key.canon;
+  sig.domain = key.domain;
+  sig.selector = key.selector;
+  sig.identity = key.identity;  // "" renders no i= (the default, "@" + d)
+  return sig;
+}
+
+}  // namespace
+
+DkimSigner::DkimSigner(std::vector<SigningKeyConfig> keys) : keys_(std::move(keys)) {
+  for (const auto& key : keys_)
+    fieldPrefixes_.push_back(renderSignatureFieldPrefix(keyValues(key)));
+}
+
 Result<DkimSigner> DkimSigner::create(std::vector<SigningKeyConfig> keys) {
   if (keys.empty()) return Error::invalidArgument("dkim: no signing keys configured");
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -223,7 +243,8 @@ Result<std::string> DkimSigner::sign(const mime::MessageView& message, LineEnds 
   Sha256 hash;
   std::string headerData;
   std::string out;
-  for (const auto& key : keys_) {
+  for (size_t k = 0; k < keys_.size(); ++k) {
+    const SigningKeyConfig& key = keys_[k];
     if (!withinDomain(d, key.domain)) continue;
     int c = key.canon.body == Canon::kSimple ? 0 : 1;
     if (!haveBodyHash[c]) {
@@ -236,19 +257,14 @@ Result<std::string> DkimSigner::sign(const mime::MessageView& message, LineEnds 
       haveBodyHash[c] = true;
     }
 
-    SignatureFieldValues sig;
-    sig.algorithm = key.algorithm;
-    sig.canon = key.canon;
-    sig.domain = key.domain;
-    sig.selector = key.selector;
-    sig.identity = key.identity;  // "" renders no i= (the default, "@" + d)
+    SignatureFieldValues sig = keyValues(key);
     sig.headers = h.names;
     sig.bodyHash = std::string_view(bodyHashes[c].data(), bodyHashes[c].size());
     if (key.timestamp || key.validity) sig.timestamp = t;
     if (key.validity) sig.expiration = t + key.validity->count();
     // The field with an empty b= is what gets hashed (§3.7); b= is rendered last, so adding
     // the value afterwards leaves every other byte of the field unchanged.
-    std::string unsignedField = renderSignatureField(sig);
+    std::string unsignedField = renderSignatureField(sig, fieldPrefixes_[k]);
     headerData.clear();
     appendHeaderHashInput(headerData, message, h.order, key.canon.header, unsignedField);
     char digest[32];

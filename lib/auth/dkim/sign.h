@@ -77,13 +77,14 @@ class DkimSigner {
   const std::vector<SigningKeyConfig>& keys() const { return keys_; }
 
  private:
-  explicit DkimSigner(std::vector<SigningKeyConfig> keys) : keys_(std::move(keys)) {}
+  explicit DkimSigner(std::vector<SigningKeyConfig> keys);
   // Both public forms end here; lineEnds says what the body's line ends are (a view parsed
   // from the wire form may have bare LF or CR; an owned Message's body is taken as written).
   Result<std::string> sign(const mime::MessageView& message, LineEnds lineEnds,
                            std::string_view fromDomain,
                            std::chrono::system_clock::time_point now) const;
   std::vector<SigningKeyConfig> keys_;
+  std::vector<std::string> fieldPrefixes_;  // per key: renderSignatureFieldPrefix
 };
 
 }  // namespace mailroom::dkim

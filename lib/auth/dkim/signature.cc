@@ -1,5 +1,6 @@
 #include "lib/auth/dkim/signature.h"
 
+#include <algorithm>
 #include <charconv>
 #include <initializer_list>
 
@@ -63,6 +64,12 @@ bool withinDomain(std::string_view host, std::string_view domain) {
   return h.size() > d.size() && h.ends_with(d) && h[h.size() - d.size() - 1] == '.';
 }
 
+// The length of the last line of a folded field.
+size_t lastLineLength(std::string_view field) {
+  size_t lastBreak = field.rfind("\r\n");
+  return lastBreak == std::string_view::npos ? field.size() : field.size() - lastBreak - 2;
+}
+
 // Folds tokens into lines of at most kMaxLine characters with CRLF + TAB.
 class Folder {
  public:
@@ -70,6 +77,10 @@ class Folder {
     out_.reserve(512);  // a usual field; one allocation
   }
   Folder(std::string start, size_t lineLength) : out_(std::move(start)), line_(lineLength) {}
+  Folder(std::string_view start, size_t lineLength) : line_(lineLength) {
+    out_.reserve(std::max<size_t>(512, start.size() + 256));  // a usual field; one allocation
+    out_.append(start);
+  }
   // "b=" is added like any token; reserve room for a few value characters so it never ends
   // a line alone.
   // A token given as its parts (no temporary string for "name=value;").
@@ -215,15 +226,10 @@ Result<Signature> parseSignature(std::string_view value) {
   return sig;
 }
 
-std::string renderSignatureField(const SignatureFieldValues& sig) {
+std::string renderSignatureFieldPrefix(const SignatureFieldValues& sig) {
   Folder f(std::string(kSignatureFieldName) + ":");
   auto tag = [&](std::string_view name, std::string_view value) {
     f.add({name, "=", value, ";"}, true);
-  };
-  auto number = [&](std::string_view name, int64_t n) {
-    char digits[24];
-    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-    tag(name, std::string_view(digits, static_cast<size_t>(end - digits)));
   };
   tag("v", "1");
   tag("a", algorithmName(sig.algorithm));
@@ -233,11 +239,19 @@ std::string renderSignatureField(const SignatureFieldValues& sig) {
   bool defaultIdentity = sig.identity.size() == sig.domain.size() + 1 && sig.identity[0] == '@' &&
                          sig.identity.substr(1) == sig.domain;
   if (!defaultIdentity && !sig.identity.empty()) tag("i", sig.identity);
-  if (sig.length) {
+  return f.take();
+}
+
+std::string renderSignatureField(const SignatureFieldValues& sig, std::string_view prefix) {
+  // The folding state after the prefix is the length of its last line: the result is the same
+  // as rendering everything in one go.
+  Folder f(prefix, lastLineLength(prefix));
+  auto number = [&](std::string_view name, auto n) {
     char digits[24];
-    auto end = std::to_chars(digits, digits + sizeof digits, *sig.length).ptr;
-    tag("l", std::string_view(digits, static_cast<size_t>(end - digits)));
-  }
+    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    f.add({name, "=", std::string_view(digits, static_cast<size_t>(end - digits)), ";"}, true);
+  };
+  if (sig.length) number("l", *sig.length);
   if (sig.timestamp) number("t", *sig.timestamp);
   if (sig.expiration) number("x", *sig.expiration);
   // h= may fold after any colon (§3.5: FWS around ':').
@@ -258,6 +272,10 @@ std::string renderSignatureField(const SignatureFieldValues& sig) {
   return f.take();
 }
 
+std::string renderSignatureField(const SignatureFieldValues& sig) {
+  return renderSignatureField(sig, renderSignatureFieldPrefix(sig));
+}
+
 std::string renderSignatureField(const Signature& sig) {
   std::vector<std::string_view> headers(sig.headers.begin(), sig.headers.end());
   SignatureFieldValues v;
@@ -276,9 +294,7 @@ std::string renderSignatureField(const Signature& sig) {
 }
 
 std::string appendSignatureValue(std::string unsignedField, std::string_view signature) {
-  size_t lastBreak = unsignedField.rfind("\r\n");
-  size_t line =
-      lastBreak == std::string::npos ? unsignedField.size() : unsignedField.size() - lastBreak - 2;
+  size_t line = lastLineLength(unsignedField);
   Folder f(std::move(unsignedField), line);
   f.addBreakable(base64Encode(signature));
   return f.take();

@@ -60,6 +60,10 @@ struct SignatureFieldValues {
   std::string_view signature;  // decoded; empty for the form to hash
 };
 std::string renderSignatureField(const SignatureFieldValues& sig);
+// The same in two steps, for a signer that renders many fields for one key: the tags that
+// depend only on the key (v a c d s i) once, then the field from that prefix.
+std::string renderSignatureFieldPrefix(const SignatureFieldValues& sig);
+std::string renderSignatureField(const SignatureFieldValues& sig, std::string_view prefix);
 
 // The final field from the signed form (renderSignatureField with an empty signature): the
 // base64 of signature appended and folded exactly as renderSignatureField would, so only the

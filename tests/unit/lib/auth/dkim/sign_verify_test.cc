@@ -252,6 +252,31 @@ TEST(DkimSigner, RepeatedSignedFieldsAreHashedBottomUp) {
   for (const auto& v : f.verify(swapped)) EXPECT_NE(v.status, Status::kPass);
 }
 
+TEST(DkimSigner, LongKeyTagsFoldInsideThePrecomputedPrefix) {
+  // The key's own tags (v a c d s i) are rendered once at create(); when they already fold,
+  // the per-message tags must continue from the prefix's last line.
+  Fixture f;
+  std::string selector = "selector-with-a-rather-long-name-2026-11";
+  f.resolver.addTxt(selector + "._domainkey.example.com", renderKeyRecord(f.ed));
+  SigningKeyConfig key{"example.com", selector, Algorithm::kEd25519Sha256,
+                       std::make_shared<LocalSigner>(f.ed)};
+  key.identity = "bounces-for-a-very-long-campaign-name@mail.example.com";
+  auto signer = DkimSigner::create({key});
+  ASSERT_TRUE(signer.ok());
+  auto fields = signer->signatureHeaders(kMessage, "example.com", kNow);
+  ASSERT_TRUE(fields.ok());
+  size_t identity = fields->find("i=bounces-for-a-very-long-campaign-name@mail.example.com;");
+  ASSERT_NE(identity, std::string::npos) << *fields;
+  EXPECT_LT(fields->find("\r\n"), identity) << *fields;  // the prefix itself folds
+  for (size_t pos = 0; pos < fields->size();) {
+    size_t eol = fields->find("\r\n", pos);
+    EXPECT_LE(eol - pos, 78u);
+    pos = eol + 2;
+  }
+  auto v = f.verify(*fields + std::string(kMessage));
+  EXPECT_EQ(v.at(0).status, Status::kPass) << v[0].detail;
+}
+
 TEST(DkimSigner, SignerErrorsPassThrough) {
   auto signer = DkimSigner::create(
       {{"example.com", "s", Algorithm::kRsaSha256, std::make_shared<FailingSigner>()}});
