@@ -309,6 +309,7 @@ StoredBatch decodeStoredBatch(std::string_view bytes) {
     auto stored = decodeStored(rest.substr(0, static_cast<size_t>(size)));
     if (!stored.ok()) break;
     batch.records.push_back(std::move(*stored));
+    batch.offsets.push_back(bytes.size() - rest.size());
     rest.remove_prefix(static_cast<size_t>(size));
   }
   batch.validBytes = bytes.size() - rest.size();

@@ -51,6 +51,7 @@ Result<StoredEnvelope> decodeStored(std::string_view bytes);
 // not whole and valid (a torn tail); validBytes says how far the good records reach.
 struct StoredBatch {
   std::vector<StoredEnvelope> records;
+  std::vector<size_t> offsets;  // where each record starts; its length runs to the next one
   size_t validBytes = 0;
 };
 StoredBatch decodeStoredBatch(std::string_view bytes);

@@ -344,7 +344,9 @@ Result<void> Spool::recover() {
     StoredEnvelope stored;
     bool fromJournal = false;
     bool removed = false;
-    uint64_t batch = 0;  // from final/<batch>.f
+    uint64_t batch = 0;  // from final/<batch>.f, at this offset and length
+    uint64_t batchOffset = 0;
+    size_t batchLength = 0;
   };
   std::set<std::string> envFiles;
   std::map<std::string, Candidate> best;
@@ -392,13 +394,15 @@ Result<void> Spool::recover() {
       quarantine(e.path(), "final",
                  "unreadable record at offset " + std::to_string(batch.validBytes), true);
     }
-    for (auto& stored : batch.records) {
+    for (size_t i = 0; i < batch.records.size(); ++i) {
+      auto& stored = batch.records[i];
       if (!validId(stored.envelope.id)) continue;
       maxRevision = std::max(maxRevision, stored.revision);
       auto it = best.find(stored.envelope.id);
       if (it == best.end() || it->second.stored.revision < stored.revision) {
+        const size_t end = i + 1 < batch.offsets.size() ? batch.offsets[i + 1] : batch.validBytes;
         std::string id = stored.envelope.id;
-        best[id] = {std::move(stored), false, false, seq};
+        best[id] = {std::move(stored), false, false, seq, batch.offsets[i], end - batch.offsets[i]};
       }
     }
   }
@@ -472,6 +476,8 @@ Result<void> Spool::recover() {
     if (c.batch != 0) {
       entry.finalBatch = c.batch;
       ++batchLive_[c.batch];
+      if (!c.fromJournal && entry.stored.envelope.final())
+        compact(entry, c.batchOffset, c.batchLength);
     }
     queueDepth_ += entry.stored.envelope.pendingCount();
     if (!entry.stored.envelope.idempotencyKey.empty())
@@ -586,9 +592,10 @@ void Spool::acceptImpl(Envelope envelope, std::string owned, std::string_view me
   const std::string& key = envelope.idempotencyKey;
   if (!key.empty()) {
     if (auto it = keys_.find(key); it != keys_.end()) {
-      Accepted existing = acceptedFrom(entries_.at(it->second).stored.envelope, true);
+      auto existing = envelopeOf(entries_.at(it->second));
       lock.unlock();
-      return done(std::move(existing));
+      if (!existing.ok()) return done(existing.error());
+      return done(acceptedFrom(*existing, true));
     }
   }
   auto finish = [done = std::move(done)](const Op& o, bool duplicate) {
@@ -626,7 +633,13 @@ void Spool::updateAsync(const Envelope& envelope, UpdateDone done) {
     lock.unlock();
     return done(Error::notFound("spool: no envelope " + envelope.id));
   }
+  auto current = envelopeOf(it->second);
+  if (!current.ok()) {
+    lock.unlock();
+    return done(current.error());
+  }
   op->stored = it->second.stored;
+  op->stored.envelope = std::move(*current);
   Envelope& e = op->stored.envelope;
   e.recipients = envelope.recipients;
   e.needsSmtpUtf8 = envelope.needsSmtpUtf8;
@@ -713,7 +726,40 @@ std::optional<Envelope> Spool::find(const std::string& id) const {
   std::lock_guard lock(mu_);
   auto it = entries_.find(id);
   if (it == entries_.end()) return std::nullopt;
-  return it->second.stored.envelope;
+  auto envelope = envelopeOf(it->second);
+  if (!envelope.ok()) {
+    log::error("spool: cannot read a final envelope",
+               {{"id", id}, {"error", envelope.error().message}});
+    return std::nullopt;
+  }
+  return std::move(*envelope);
+}
+
+void Spool::compact(Entry& entry, uint64_t offset, size_t length) {
+  Envelope& full = entry.stored.envelope;
+  Envelope small;
+  small.id = std::move(full.id);
+  small.idempotencyKey = std::move(full.idempotencyKey);
+  small.acceptedAt = full.finishedAt();
+  full = std::move(small);
+  entry.batchOffset = offset;
+  entry.batchLength = static_cast<uint32_t>(length);
+}
+
+// A small pread from a file in the page cache; callers may hold mu_ (the batch cannot go while
+// an entry points into it: its live count is not zero).
+Result<Envelope> Spool::envelopeOf(const Entry& entry) const {
+  if (entry.batchLength == 0) return entry.stored.envelope;
+  const fs::path path = batchPath(entry.finalBatch);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return sysError("open", path);
+  std::string bytes(entry.batchLength, '\0');
+  ssize_t n = ::pread(fd, bytes.data(), bytes.size(), static_cast<off_t>(entry.batchOffset));
+  ::close(fd);
+  if (n != static_cast<ssize_t>(bytes.size())) return sysError("read", path);
+  auto stored = decodeStored(bytes);
+  if (!stored.ok()) return Error::internal(path.string() + ": " + stored.error().message);
+  return std::move(stored->envelope);
 }
 
 std::vector<Envelope> Spool::pending() const {
@@ -898,6 +944,8 @@ void Spool::apply(const Op& op) {
   }
   queueDepth_ += op.stored.envelope.pendingCount();
   it->second.stored = op.stored;
+  it->second.batchOffset = 0;
+  it->second.batchLength = 0;
   dirty_.insert(id);
 }
 
@@ -929,7 +977,12 @@ void Spool::moveToBatch(Entry& entry, uint64_t batch) {
 Result<void> Spool::writeFinalBatch(std::vector<std::pair<std::string, Entry>>& finals) {
   if (finals.empty()) return {};
   std::string bytes;
-  for (const auto& [id, e] : finals) bytes += encodeStored(e.stored);
+  std::vector<size_t> offsets;
+  for (const auto& [id, e] : finals) {
+    offsets.push_back(bytes.size());
+    bytes += encodeStored(e.stored);
+  }
+  offsets.push_back(bytes.size());
   uint64_t seq = 0;
   {
     std::lock_guard lock(mu_);
@@ -940,12 +993,15 @@ Result<void> Spool::writeFinalBatch(std::vector<std::pair<std::string, Entry>>& 
   {
     std::lock_guard lock(mu_);
     batchLive_.try_emplace(seq, 0);
-    for (auto& [id, e] : finals) {
+    for (size_t i = 0; i < finals.size(); ++i) {
+      const auto& [id, e] = finals[i];
       ++stats_.materialized;
       auto it = entries_.find(id);
       if (it == entries_.end()) continue;  // removed while we wrote
       Entry& current = it->second;
       moveToBatch(current, seq);  // a later revision, if any, is dirty again and moves it on
+      if (current.stored.revision == e.stored.revision)
+        compact(current, offsets[i], offsets[i + 1] - offsets[i]);
       if (e.journalSeq != 0 && current.journalSeq == e.journalSeq) {
         current.journalSeq = 0;  // the bytes stay only in the journal, never to be read again
         current.messagePresent = false;

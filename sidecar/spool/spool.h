@@ -19,7 +19,9 @@
 //                     message was the largest cost of a busy spool); a batch is deleted once
 //                     none of its envelopes is current. An envelope removed from a batch that
 //                     still holds others comes back on the next open, past its retention, and
-//                     is purged again.
+//                     is purged again. Once batched, a final envelope is kept in memory only as
+//                     its id, idempotency key, finish time and place in the batch (GetMessage
+//                     reads the rest from the file), so a day of retained mail costs little RAM.
 //   quarantine/       files that failed to parse, moved aside (never deleted) for a human
 //   lock              flock()ed while open: a second process on the same spool fails to open
 //
@@ -143,6 +145,11 @@ class Spool {
     uint64_t journalOffset = 0;  // ... at this offset
     uint64_t finalBatch = 0;     // != 0: the envelope is materialized in final/<finalBatch>.f
     bool envFile = false;        // env/<id> may exist (written, or found on open)
+    // != 0: compacted. stored.envelope keeps only id, idempotencyKey and acceptedAt (set to the
+    // finish time, so final(), pendingCount() and finishedAt() still answer); the whole record
+    // is at this offset and length in the batch.
+    uint64_t batchOffset = 0;
+    uint32_t batchLength = 0;
   };
   explicit Spool(Options options);
   Result<void> recover();
@@ -162,6 +169,8 @@ class Spool {
   bool materializeOnce();
   Result<void> writeFinalBatch(std::vector<std::pair<std::string, Entry>>& finals);
   void moveToBatch(Entry& entry, uint64_t batch);  // mu_ held
+  static void compact(Entry& entry, uint64_t offset, size_t length);
+  Result<Envelope> envelopeOf(const Entry& entry) const;  // reads a compacted one from its batch
   std::filesystem::path batchPath(uint64_t seq) const;
   std::string newId();
 

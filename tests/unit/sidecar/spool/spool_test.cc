@@ -508,6 +508,55 @@ TEST(SpoolTest, FinalEnvelopesShareBatchFiles) {
   EXPECT_EQ(spool->stats().envelopes, 0u);
 }
 
+// Once batched, a final envelope lives in memory only as a stub; everything GetMessage shows
+// comes back from the batch file, in this process and after a reopen, and it can still be
+// updated and found by its idempotency key.
+TEST(SpoolTest, BatchedFinalEnvelopesReadBackWhole) {
+  TempDir tmp;
+  Envelope full;
+  {
+    auto spool = openSpool(tmp.path(), {.drainOnClose = false});
+    auto a = spool->accept(simple("key-1"), "bytes").value();
+    full = delivered(a.envelope, kT0 + hours(1));
+    full.recipients[0].summary = "delivered over IPv4 to mx.example.net";
+    full.recipients[0].mxHost = "mx.example.net";
+    full.notes["dkim"] = "signed: d=example.com s=s1";
+    ASSERT_TRUE(spool->update(full).ok());
+    const auto deadline = std::chrono::steady_clock::now() + seconds(30);
+    while (spool->stats().finalBatches == 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_EQ(spool->stats().finalBatches, 1u);
+    auto found = spool->find(a.id);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->notes, full.notes);
+    EXPECT_EQ(found->recipients[0].summary, full.recipients[0].summary);
+    EXPECT_EQ(found->recipients[0].history.size(), 1u);
+    EXPECT_EQ(found->mailFrom, "app@example.com");
+    auto dup = spool->accept(simple("key-1"), "again").value();
+    EXPECT_TRUE(dup.duplicate);
+    EXPECT_EQ(dup.envelope.recipients[0].mxHost, "mx.example.net");
+    full = *found;
+  }
+  auto spool = openSpool(tmp.path());
+  auto found = spool->find(full.id);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found, full);
+  EXPECT_EQ(spool->queueDepth(), 0u);
+  EXPECT_TRUE(spool->pending().empty());
+  // An update of a batched envelope starts from the whole record, not the stub.
+  Envelope noted = full;
+  noted.notes["later"] = "yes";
+  ASSERT_TRUE(spool->update(noted).ok());
+  EXPECT_EQ(spool->find(full.id)->notes.at("dkim"), "signed: d=example.com s=s1");
+  EXPECT_EQ(spool->find(full.id)->notes.at("later"), "yes");
+  EXPECT_EQ(spool->find(full.id)->mailFrom, "app@example.com");
+  // Purge still sees when it finished.
+  ASSERT_TRUE(spool->purge(kT0 + hours(2)).ok());
+  EXPECT_TRUE(spool->find(full.id));
+  ASSERT_TRUE(spool->purge(kT0 + hours(26)).ok());
+  EXPECT_FALSE(spool->find(full.id));
+}
+
 // Batches are written without an fsync of their own: a torn tail loses only what the journal
 // still holds. Here the journal is gone, so the records before the tear must survive intact.
 TEST(SpoolTest, TornFinalBatchKeepsTheRecordsBeforeTheTear) {
