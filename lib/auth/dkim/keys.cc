@@ -62,8 +62,14 @@ namespace {
 thread_local std::unique_ptr<EVP_MD_CTX, CtxDeleter> spareSha256Ctx;
 }  // namespace
 
-Sha256::Sha256() : ctx_(spareSha256Ctx ? spareSha256Ctx.release() : EVP_MD_CTX_new()) {
-  EVP_DigestInit_ex(ctx_, sha256Md(), nullptr);
+Sha256::Sha256() {
+  if (spareSha256Ctx) {
+    ctx_ = spareSha256Ctx.release();
+    EVP_DigestInit_ex2(ctx_, nullptr, nullptr);  // SHA-256 already: its provider state is reused
+  } else {
+    ctx_ = EVP_MD_CTX_new();
+    EVP_DigestInit_ex2(ctx_, sha256Md(), nullptr);
+  }
 }
 Sha256::~Sha256() {
   if (spareSha256Ctx) {

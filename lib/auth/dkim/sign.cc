@@ -241,6 +241,12 @@ Result<std::string> DkimSigner::sign(const mime::MessageView& message, LineEnds 
   std::array<char, 32> bodyHashes[2];
   bool haveBodyHash[2] = {false, false};
   Sha256 hash;
+  bool hashUsed = false;
+  auto freshHash = [&]() -> Sha256& {
+    if (hashUsed) hash.reset();
+    hashUsed = true;
+    return hash;
+  };
   std::string headerData;
   std::string out;
   for (size_t k = 0; k < keys_.size(); ++k) {
@@ -248,12 +254,12 @@ Result<std::string> DkimSigner::sign(const mime::MessageView& message, LineEnds 
     if (!withinDomain(d, key.domain)) continue;
     int c = key.canon.body == Canon::kSimple ? 0 : 1;
     if (!haveBodyHash[c]) {
-      hash.reset();
+      Sha256& bodyHash = freshHash();
       BodyCanonicalizer body(
-          key.canon.body, [&](std::string_view chunk) { hash.update(chunk); }, lineEnds);
+          key.canon.body, [&](std::string_view chunk) { bodyHash.update(chunk); }, lineEnds);
       body.update(message.body);
       body.finish();
-      hash.finish(bodyHashes[c].data());
+      bodyHash.finish(bodyHashes[c].data());
       haveBodyHash[c] = true;
     }
 
@@ -268,9 +274,9 @@ Result<std::string> DkimSigner::sign(const mime::MessageView& message, LineEnds 
     headerData.clear();
     appendHeaderHashInput(headerData, message, h.order, key.canon.header, unsignedField);
     char digest[32];
-    hash.reset();
-    hash.update(headerData);
-    hash.finish(digest);
+    Sha256& headerHash = freshHash();
+    headerHash.update(headerData);
+    headerHash.finish(digest);
     auto signature = key.signer->sign(key.algorithm, std::string_view(digest, sizeof digest));
     if (!signature) return signature.error();
     std::string field = appendSignatureValue(std::move(unsignedField), *signature);
