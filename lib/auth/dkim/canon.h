@@ -1,6 +1,7 @@
 // DKIM canonicalization, RFC 6376 §3.4: the "simple" and "relaxed" forms of header fields
 // (§3.4.1, §3.4.2) and bodies (§3.4.3, §3.4.4). Pure functions over bytes; the input is the
-// wire form with CRLF line endings (lib/mime parseMessage normalizes bare LF before this).
+// wire form with CRLF line endings (lib/mime parseMessage normalizes bare LF before this), or,
+// for BodyCanonicalizer with LineEnds::kAny, a body whose bare LF and CR end lines too.
 #pragma once
 
 #include <cstddef>

@@ -30,7 +30,7 @@ std::string headerHashInput(const mime::Message& message, const std::vector<std:
                             Canon canon, std::string_view signatureField,
                             const mime::HeaderField* skip = nullptr);
 
-// The same bytes handed to sink piece by piece (the signer feeds its header hash directly).
+// The same bytes handed to sink (in one piece).
 void headerHashInput(const mime::Message& message, const std::vector<std::string>& h, Canon canon,
                      std::string_view signatureField, const BodySink& sink,
                      const mime::HeaderField* skip = nullptr);
