@@ -30,6 +30,7 @@ bool iequals(std::string_view a, std::string_view b) {
 std::string normalizeCrlf(std::string_view text) {
   // Copies spans between line breaks in bulk (memchr) rather than byte by byte: DKIM signing
   // runs this over every message body.
+  if (text.empty()) return {};  // data() may be null: no pointer arithmetic on it below
   std::string out;
   out.reserve(text.size() + text.size() / 32);
   const char* p = text.data();

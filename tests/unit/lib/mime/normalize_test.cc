@@ -25,6 +25,7 @@ std::string model(std::string_view text) {
 
 TEST(NormalizeCrlf, EdgeCases) {
   EXPECT_EQ(normalizeCrlf(""), "");
+  EXPECT_EQ(normalizeCrlf(std::string_view()), "");  // null data (a MessageView without body)
   EXPECT_EQ(normalizeCrlf("\r"), "\r\n");
   EXPECT_EQ(normalizeCrlf("\n"), "\r\n");
   EXPECT_EQ(normalizeCrlf("\r\r\n\n"), "\r\n\r\n\r\n");
