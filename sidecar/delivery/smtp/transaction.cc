@@ -19,6 +19,15 @@ std::optional<Reply> precheck(const Capabilities& caps, const Transaction& txn) 
     // RFC 6531 §3.5: without SMTPUTF8 the message cannot be sent; downgrading is out of scope.
     return Reply{0, "5.6.7", {"5.6.7 server does not support SMTPUTF8, which this message needs"}};
   }
+  if (txn.eightBit && !caps.eightBitMime) {
+    // RFC 6152 §3: 8-bit data only to a server that announces 8BITMIME; otherwise convert or
+    // return it. Converting would break the DKIM signatures made at intake (structured
+    // messages are always 7-bit; this is a raw message with an 8-bit body), so it is returned.
+    return Reply{0,
+                 "5.6.3",
+                 {"5.6.3 server does not support 8BITMIME and the message body is 8-bit; "
+                  "send it quoted-printable or base64 encoded"}};
+  }
   if (caps.size) {
     const size_t size = messageSize(txn.message);
     if (size > *caps.size) {

@@ -60,7 +60,7 @@ TEST(Commands, MailParametersOnlyWhenAnnounced) {
   EXPECT_EQ(rcptCommand("u@example.net"), "RCPT TO:<u@example.net>\r\n");
 }
 
-TEST(Precheck, SizeSmtpUtf8AndInjection) {
+TEST(Precheck, SizeSmtpUtf8EightBitAndInjection) {
   Transaction t;
   t.mailFrom = "a@example.org";
   t.message = "0123456789";  // 12 octets on the wire
@@ -79,6 +79,13 @@ TEST(Precheck, SizeSmtpUtf8AndInjection) {
   ASSERT_TRUE(utf8.has_value());
   EXPECT_EQ(utf8->enhanced, "5.6.7");
   caps.smtpUtf8 = true;
+  EXPECT_FALSE(precheck(caps, t).has_value());
+
+  t.eightBit = true;  // an 8-bit body needs 8BITMIME (RFC 6152)
+  auto eight = precheck(caps, t);
+  ASSERT_TRUE(eight.has_value());
+  EXPECT_EQ(eight->enhanced, "5.6.3");
+  caps.eightBitMime = true;
   EXPECT_FALSE(precheck(caps, t).has_value());
 
   t.mailFrom = "a@example.org>\r\nRCPT TO:<x@y";
