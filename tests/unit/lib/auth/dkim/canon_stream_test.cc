@@ -110,6 +110,21 @@ TEST(BodyCanonicalizer, EmptyPiecesChangeNothing) {
       "a\r\nb\r\n");
 }
 
+// Whole, in the given pieces and (optionally) byte by byte: every way of feeding `s` gives the
+// models' canonical form, for every canonicalization and line-end mode.
+void expectEveryWayMatchesModel(const std::string& s, const std::vector<size_t>& cuts,
+                                bool bytewise) {
+  for (Canon canon : kCanons) {
+    for (LineEnds ends : kEnds) {
+      std::string want = expected(canon, ends, s);
+      const std::string what = std::string(canonName(canon)) + " " + testing::PrintToString(s);
+      ASSERT_EQ(canonicalizeInPieces(canon, ends, s, {}).bytes, want) << what;
+      ASSERT_EQ(canonicalizeInPieces(canon, ends, s, cuts).bytes, want) << what;
+      if (bytewise) ASSERT_EQ(canonicalizeBytewise(canon, ends, s), want) << what;
+    }
+  }
+}
+
 TEST(BodyCanonicalizer, MatchesModelsOnRandomBodiesCutAnywhere) {
   std::mt19937 rng(20261124);  // fixed seed: reproducible
   // Short bodies over the bytes that matter (NUL and 0x1f are "low" bytes the fast path
@@ -121,17 +136,8 @@ TEST(BodyCanonicalizer, MatchesModelsOnRandomBodiesCutAnywhere) {
     std::vector<size_t> cuts;
     for (size_t i = 1; i < s.size(); ++i)
       if (rng() % 4 == 0) cuts.push_back(i);
-    for (Canon canon : kCanons) {
-      for (LineEnds ends : kEnds) {
-        std::string want = expected(canon, ends, s);
-        ASSERT_EQ(canonicalizeInPieces(canon, ends, s, {}).bytes, want)
-            << canonName(canon) << " " << testing::PrintToString(s);
-        ASSERT_EQ(canonicalizeInPieces(canon, ends, s, cuts).bytes, want)
-            << canonName(canon) << " " << testing::PrintToString(s);
-        ASSERT_EQ(canonicalizeBytewise(canon, ends, s), want)
-            << canonName(canon) << " " << testing::PrintToString(s);
-      }
-    }
+    expectEveryWayMatchesModel(s, cuts, /*bytewise=*/true);
+    if (HasFatalFailure()) return;
   }
 }
 
@@ -148,15 +154,8 @@ TEST(BodyCanonicalizer, MatchesModelsOnTextWithSpecialsAtEveryBlockOffset) {
     std::vector<size_t> cuts;
     for (size_t i = 1; i < s.size(); ++i)
       if (rng() % 37 == 0) cuts.push_back(i);
-    for (Canon canon : kCanons) {
-      for (LineEnds ends : kEnds) {
-        std::string want = expected(canon, ends, s);
-        ASSERT_EQ(canonicalizeInPieces(canon, ends, s, {}).bytes, want)
-            << canonName(canon) << " " << testing::PrintToString(s);
-        ASSERT_EQ(canonicalizeInPieces(canon, ends, s, cuts).bytes, want)
-            << canonName(canon) << " " << testing::PrintToString(s);
-      }
-    }
+    expectEveryWayMatchesModel(s, cuts, /*bytewise=*/false);
+    if (HasFatalFailure()) return;
   }
 }
 
