@@ -19,6 +19,7 @@ constexpr std::array<uint32_t, 256> makeCrcTable() {
 constexpr auto kCrcTable = makeCrcTable();
 
 constexpr char kStoredMagic[4] = {'M', 'R', 'S', 'E'};
+constexpr size_t kHeader = sizeof kStoredMagic + 1 + 4 + 4;  // magic, version, length, crc
 
 class Writer {
  public:
@@ -300,7 +301,6 @@ std::string encodeStored(const StoredEnvelope& stored) {
 }
 
 StoredBatch decodeStoredBatch(std::string_view bytes) {
-  constexpr size_t kHeader = sizeof kStoredMagic + 1 + 4 + 4;
   StoredBatch batch;
   std::string_view rest = bytes;
   while (rest.size() >= kHeader) {
@@ -317,7 +317,6 @@ StoredBatch decodeStoredBatch(std::string_view bytes) {
 }
 
 Result<StoredEnvelope> decodeStored(std::string_view bytes) {
-  constexpr size_t kHeader = sizeof kStoredMagic + 1 + 4 + 4;
   if (bytes.size() < kHeader || std::memcmp(bytes.data(), kStoredMagic, sizeof kStoredMagic) != 0)
     return Error::invalidArgument("stored envelope: bad magic");
   if (static_cast<uint8_t>(bytes[4]) != kStoredVersion)

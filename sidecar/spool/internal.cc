@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace mailroom::spool::internal {
@@ -173,6 +174,18 @@ Result<void> scanSegment(const fs::path& path, const std::function<void(Frame&)>
   }
   ::close(fd);
   return {};
+}
+
+std::string seqFileName(uint64_t seq, char extension) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%016llx.%c", static_cast<unsigned long long>(seq), extension);
+  return name;
+}
+
+std::optional<uint64_t> parseSeqFileName(std::string_view name, char extension) {
+  if (name.size() != 18 || name[16] != '.' || name[17] != extension || !isHex(name.substr(0, 16)))
+    return std::nullopt;
+  return std::stoull(std::string(name.substr(0, 16)), nullptr, 16);
 }
 
 std::string quarantineName(const std::string& kind, const std::string& name) {

@@ -32,6 +32,9 @@ bool isHex(std::string_view s);
 bool validId(std::string_view s);
 uint64_t idMicros(std::string_view id);
 bool endsWith(std::string_view s, std::string_view suffix);
+// Journal segments and final batches are numbered files: "<16 hex digits>.<extension>".
+std::string seqFileName(uint64_t seq, char extension);
+std::optional<uint64_t> parseSeqFileName(std::string_view name, char extension);
 // "<kind>-<name>-<microseconds>": a name in quarantine/ that never collides with an earlier one.
 std::string quarantineName(const std::string& kind, const std::string& name);
 

@@ -86,11 +86,12 @@ Result<void> Spool::recover() {
 
   for (const auto& e : fs::directory_iterator(finalDir_, ec)) {
     const std::string name = e.path().filename().string();
-    if (name.size() != 18 || !endsWith(name, ".f") || !isHex(name.substr(0, 16))) {
+    const auto parsed = parseSeqFileName(name, 'f');
+    if (!parsed) {
       quarantine(e.path(), "final", "unexpected file in final/");
       continue;
     }
-    const uint64_t seq = std::stoull(name.substr(0, 16), nullptr, 16);
+    const uint64_t seq = *parsed;
     nextBatch_ = std::max(nextBatch_, seq + 1);
     batchLive_[seq] = 0;
     auto bytes = readFile(e.path());
@@ -119,8 +120,8 @@ Result<void> Spool::recover() {
   std::vector<uint64_t> segments;
   for (const auto& e : fs::directory_iterator(journalDir_, ec)) {
     const std::string name = e.path().filename().string();
-    if (name.size() == 18 && endsWith(name, ".j") && isHex(name.substr(0, 16)))
-      segments.push_back(std::stoull(name.substr(0, 16), nullptr, 16));
+    if (const auto seq = parseSeqFileName(name, 'j'))
+      segments.push_back(*seq);
     else
       quarantine(e.path(), "journal", "unexpected file in journal/");
   }

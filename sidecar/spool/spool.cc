@@ -89,15 +89,11 @@ Spool::~Spool() {
 }
 
 fs::path Spool::batchPath(uint64_t seq) const {
-  char name[32];
-  std::snprintf(name, sizeof name, "%016llx.f", static_cast<unsigned long long>(seq));
-  return finalDir_ / name;
+  return finalDir_ / seqFileName(seq, 'f');
 }
 
 fs::path Spool::segmentPath(uint64_t seq) const {
-  char name[32];
-  std::snprintf(name, sizeof name, "%016llx.j", static_cast<unsigned long long>(seq));
-  return journalDir_ / name;
+  return journalDir_ / seqFileName(seq, 'j');
 }
 
 std::string Spool::newId() {

@@ -27,16 +27,17 @@
 //
 // Durability (group commit): callers queue operations; one committer thread takes every queued
 // operation, appends one journal record per operation in a single write, fdatasyncs the journal
-// once, applies the batch in memory and wakes every waiter. An acknowledged message therefore
-// costs no file creation and no fsync of its own (creating files costs milliseconds each on a
-// busy ext4). A materializer thread then writes msg/<id> and env/<id> in the background;
-// readMessage reads from the journal until then. When a segment is full it is sealed; the
+// once, applies the batch in memory and hands it to a completion thread, which calls each
+// operation's callback (the blocking accept/update wait on their own). An acknowledged message
+// therefore costs no file creation and no fsync of its own (creating files costs milliseconds
+// each on a busy ext4). A materializer thread then writes msg/<id> and env/<id> (or a final/
+// batch) in the background; readMessage reads from the journal until then. When a segment is full it is sealed; the
 // materializer writes every file the sealed segments cover, makes them durable with one
 // syncfs(), and deletes the segments strictly in order (a later remove record never outlives
 // an earlier accept record).
 //
-// Recovery (open): delete *.tmp; load env/*; replay the journal into memory (the highest
-// revision of each envelope wins; accept records locate the message bytes in the journal;
+// Recovery (open): delete *.tmp; load env/* and final/*; replay the journal into memory (the
+// highest revision of each envelope wins; accept records locate the message bytes in the journal;
 // remove records delete); hand the replayed segments to the materializer; quarantine env files
 // that do not parse and that the journal does not supersede, and msg files without an envelope;
 // drop (moved to quarantine, logged as an error) a pending envelope whose message bytes are
