@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
          if (!s.ok()) return s.error();
          return grpcapi::Signature{std::move(s->headers), std::move(s->note)};
        },
+       .signs = [&](const std::string& fromDomain) { return (*signer)->hasKeyFor(fromDomain); },
        .offload = [&](std::function<void()> fn) { asio::post(signingPool, std::move(fn)); }});
   grpcapi::SenderService service(intake);
   auto server = grpcapi::startServer(cfg->grpcListen, service);

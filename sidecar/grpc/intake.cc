@@ -7,24 +7,6 @@
 #include "sidecar/grpc/convert.h"
 
 namespace mailroom::grpcapi {
-namespace {
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
-bool hasKeyFor(const config::Dkim& dkim, std::string_view domain) {
-  for (const auto& key : dkim.keys)
-    if (equalsIgnoreCase(key.domain, domain)) return true;
-  return false;
-}
-
-}  // namespace
 
 Intake::Intake(Deps deps) : deps_(std::move(deps)) {
   deps_.metrics.describe("mailroom_accepted_total", "counter", "Messages accepted and spooled.");
@@ -89,7 +71,7 @@ Result<Intake::Prepared> Intake::prepare(const v1::SendRequest& request) {
   }
   out.message = std::move(composed->message);
   out.maxMessageBytes = config->maxMessageBytes;
-  out.sign = deps_.sign && hasKeyFor(config->dkim, composed->fromDomain);
+  out.sign = deps_.sign && deps_.signs && deps_.signs(composed->fromDomain);
   return out;
 }
 

@@ -34,8 +34,10 @@ class Intake {
     std::function<void(const std::string& id)> accepted;  // hands the id to delivery
     std::function<spool::TimePoint()> now = [] { return spool::Clock::now(); };
     SignFn sign;  // optional
-    // Runs work off the caller's thread: the DKIM private-key operation (up to ~0.3 ms for
-    // RSA-2048) goes here so that gRPC's threads stay free for I/O. Optional: inline if unset.
+    // Whether `sign` holds a key for a From domain, i.e. will do a private-key operation (up to
+    // ~0.3 ms for RSA-2048): such messages are signed through `offload`, so that gRPC's threads
+    // stay free for I/O. Both optional: without them everything runs on the caller's thread.
+    std::function<bool(const std::string& fromDomain)> signs;
     std::function<void(std::function<void()>)> offload;
   };
   explicit Intake(Deps deps);
@@ -54,7 +56,7 @@ class Intake {
     spool::Envelope envelope;
     std::string message;
     uint64_t maxMessageBytes = 0;
-    bool sign = false;  // the From domain has a DKIM key in the current config
+    bool sign = false;  // the signer holds a key for the From domain
   };
   Result<Prepared> prepare(const v1::SendRequest& request);
   void signAndSpool(std::shared_ptr<Prepared> prepared, SendDone done);

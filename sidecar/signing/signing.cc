@@ -74,6 +74,14 @@ Result<std::unique_ptr<MessageSigner>> MessageSigner::create(const config::Dkim&
   return s;
 }
 
+bool MessageSigner::hasKeyFor(const std::string& fromDomain) const {
+  std::lock_guard lock(mu_);
+  if (!signer_) return false;
+  for (const auto& k : signer_->keys())
+    if (coversDomain(k.domain, fromDomain)) return true;
+  return false;
+}
+
 Result<Signed> MessageSigner::sign(const std::string& message, const std::string& fromDomain,
                                    std::chrono::system_clock::time_point now) const {
   std::shared_ptr<const dkim::DkimSigner> signer;
@@ -84,7 +92,7 @@ Result<Signed> MessageSigner::sign(const std::string& message, const std::string
     required = required_;
   }
   std::string note;
-  if (signer) {
+  if (signer) {  // one note entry per key that covers the domain (as hasKeyFor decides)
     for (const auto& k : signer->keys()) {
       if (!coversDomain(k.domain, fromDomain)) continue;
       note += (note.empty() ? "signed: " : ", ") + std::string("d=") + k.domain +

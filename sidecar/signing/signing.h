@@ -33,6 +33,10 @@ class MessageSigner {
   Result<Signed> sign(const std::string& message, const std::string& fromDomain,
                       std::chrono::system_clock::time_point now) const;
 
+  // Whether sign() would sign for this From domain (a key for it or a parent domain): callers
+  // use it to run the private-key operation off latency-sensitive threads. Thread-safe.
+  bool hasKeyFor(const std::string& fromDomain) const;
+
   // Re-reads key files whose modification time or size changed. Returns one message per key
   // that failed to load (its previous key stays in force).
   std::vector<std::string> reloadChangedKeys();

@@ -79,6 +79,26 @@ TEST_F(SigningTest, UnknownDomainUnsignedOrRefusedWhenRequired) {
   EXPECT_NE(refused.error().message.find("dkim.required"), std::string::npos);
 }
 
+// hasKeyFor answers exactly as sign() decides: the key's domain and its subdomains.
+TEST_F(SigningTest, HasKeyForMatchesWhatSignSigns) {
+  config::Dkim cfg;
+  cfg.keys.push_back(
+      {"example.com", "ed1", "ed25519-sha256", newKey(dkim::Algorithm::kEd25519Sha256, "ed1")});
+  auto signer = MessageSigner::create(cfg);
+  ASSERT_TRUE(signer.ok());
+  const auto now = std::chrono::system_clock::now();
+  for (const std::string domain :
+       {"example.com", "mail.example.com", "example.org", "badexample.com", "com"}) {
+    const bool signs = !(*signer)->sign(kMessage, domain, now).value().headers.empty();
+    EXPECT_EQ((*signer)->hasKeyFor(domain), signs) << domain;
+  }
+  EXPECT_TRUE((*signer)->hasKeyFor("mail.example.com"));
+  EXPECT_FALSE((*signer)->hasKeyFor("badexample.com"));
+  auto none = MessageSigner::create(config::Dkim{});
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE((*none)->hasKeyFor("example.com"));
+}
+
 TEST_F(SigningTest, BrokenKeyFileKeepsPreviousKeyThenNewKeyIsPickedUp) {
   config::Dkim cfg;
   auto path = newKey(dkim::Algorithm::kEd25519Sha256, "ed1");
