@@ -95,15 +95,7 @@ bool Spool::materializeOnce() {
     for (const auto& id : dirty_) {
       auto it = entries_.find(id);
       if (it == entries_.end()) continue;
-      if (it->second.batchLength != 0) {
-        // Compacted: its current record is already in a batch (e.g. replayed from the journal
-        // at open, the batch winning); only the journal's copy of the bytes is let go.
-        if (it->second.journalSeq != 0) {
-          it->second.journalSeq = 0;
-          it->second.messagePresent = false;
-        }
-        continue;
-      }
+      if (it->second.batchLength != 0) continue;  // compacted: its record is in its batch
       // A message already final (delivered or bounced) is never read again: no msg/ file for
       // bytes still in the journal, and its envelope goes into a batch.
       if (it->second.stored.envelope.final())

@@ -164,7 +164,9 @@ Result<void> Spool::recover() {
     }
     const auto loc = inJournal.find(id);
     Entry entry{std::move(c.stored), true, 0, 0, 0, envFiles.count(id) > 0};
-    if (loc != inJournal.end()) {
+    // A batch record won: the message is final, so bytes still in the journal are never needed
+    // and there is nothing to materialize.
+    if (loc != inJournal.end() && c.batch == 0) {
       entry.journalSeq = loc->second.first;
       entry.journalOffset = loc->second.second;
       dirty_.insert(id);
@@ -185,8 +187,7 @@ Result<void> Spool::recover() {
     if (c.batch != 0) {
       entry.finalBatch = c.batch;
       ++batchLive_[c.batch];
-      if (!c.fromJournal && entry.stored.envelope.final())
-        compact(entry, c.batchOffset, c.batchLength);
+      compact(entry, c.batchOffset, c.batchLength);
     }
     queueDepth_ += entry.stored.envelope.pendingCount();
     if (!entry.stored.envelope.idempotencyKey.empty())
