@@ -110,6 +110,11 @@ ipv4_delivers() {
   grep -q '^mailroom_delivered_total{domain="example.net",family="ipv4"} 1$' <<<"$metrics" ||
     fail "metrics: $(grep mailroom_delivered_total <<<"$metrics")"
   grep -q '^mailroom_delivery_seconds_count 1$' <<<"$metrics" || fail "no delivery latency sample"
+  # The spool journaled the accept and the outcome, in one or two flushes.
+  grep -q '^mailroom_spool_operations_total 2$' <<<"$metrics" ||
+    fail "spool operations: $(grep mailroom_spool_operations_total <<<"$metrics")"
+  grep -Eq '^mailroom_spool_flushes_total [12]$' <<<"$metrics" ||
+    fail "spool flushes: $(grep mailroom_spool_flushes_total <<<"$metrics")"
   grep -q "token $token" "$work/sidecar.log" && fail "the message body reached the log"
   grep -q '"msg":"delivered","id":"' "$work/sidecar.log" || fail "no structured delivery line with the id"
   echo "ok: delivered over IPv4"
