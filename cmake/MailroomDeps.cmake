@@ -10,3 +10,5 @@ find_package(GTest REQUIRED)
 # tools/ and operator/ link them (protocol libraries never do).
 find_package(Protobuf REQUIRED)
 find_package(gRPC CONFIG REQUIRED)
+# The sidecar sets an Abseil mutex option directly (sidecar/main.cc).
+find_package(absl CONFIG REQUIRED)
