@@ -12,3 +12,5 @@ find_package(Protobuf REQUIRED)
 find_package(gRPC CONFIG REQUIRED)
 # The sidecar sets an Abseil mutex option directly (sidecar/main.cc).
 find_package(absl CONFIG REQUIRED)
+# The operator's one JSON library (header-only): objects, RFC 6902/7386 patches, provider APIs.
+find_package(nlohmann_json 3.11 REQUIRED)
