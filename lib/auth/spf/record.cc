@@ -226,4 +226,27 @@ std::string renderRecord(const Record& r) {
   return out;
 }
 
+bool causesDnsLookup(const Term& t) {
+  if (auto* mod = std::get_if<Modifier>(&t)) return mod->name == "redirect";
+  switch (std::get<Mechanism>(t).kind) {
+    case MechanismKind::kInclude:
+    case MechanismKind::kA:
+    case MechanismKind::kMx:
+    case MechanismKind::kPtr:
+    case MechanismKind::kExists:
+      return true;
+    case MechanismKind::kAll:
+    case MechanismKind::kIp4:
+    case MechanismKind::kIp6:
+      return false;
+  }
+  return false;
+}
+
+int countDnsLookupTerms(const Record& r) {
+  int n = 0;
+  for (const auto& t : r.terms) n += causesDnsLookup(t) ? 1 : 0;
+  return n;
+}
+
 }  // namespace mailroom::spf

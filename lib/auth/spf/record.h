@@ -65,4 +65,11 @@ Result<Record> parseRecord(std::string_view txt);
 std::string renderRecord(const Record& r);
 std::string renderTerm(const Term& t);
 
+// True for the terms that count against the limit of 10 DNS-querying terms (§4.6.4): include,
+// a, mx, ptr, exists and redirect=. ip4, ip6, all, exp= and unknown modifiers cost nothing.
+bool causesDnsLookup(const Term& t);
+// The lookups this record itself costs, without following include/redirect targets (which
+// need DNS): a lower bound of what check_host() counts when it evaluates the record.
+int countDnsLookupTerms(const Record& r);
+
 }  // namespace mailroom::spf

@@ -114,5 +114,15 @@ TEST(SpfRecord, RendersCanonicallyAndRoundTrips) {
   EXPECT_EQ(*again, *r);
 }
 
+TEST(SpfRecord, CountsTheTermsThatCostDnsLookups) {
+  auto r = parseRecord(
+      "v=spf1 ip4:198.51.100.10 ip6:2001:db8::1 include:_spf.example.com a mx:mx.example.com "
+      "ptr exists:%{i}.x.example.com exp=explain.example.com x-other=1 redirect=_spf.example.net "
+      "-all");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(countDnsLookupTerms(*r), 6);  // include a mx ptr exists redirect
+  EXPECT_EQ(countDnsLookupTerms(parseRecord("v=spf1 ip4:192.0.2.1 -all").value()), 0);
+}
+
 }  // namespace
 }  // namespace mailroom::spf
