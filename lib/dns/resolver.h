@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/common/address_family.h"
 #include "lib/common/asio.h"
 
 namespace mailroom::dns {
@@ -26,7 +27,9 @@ enum class Status {
 
 const char* statusName(Status s);
 // True for outcomes that say nothing about the name (retry later, never treat as "absent").
-inline bool isTemporary(Status s) { return s == Status::kTempFail || s == Status::kTimeout; }
+inline bool isTemporary(Status s) {
+  return s == Status::kTempFail || s == Status::kTimeout;
+}
 
 struct MxRecord {
   uint16_t preference = 0;
@@ -57,6 +60,10 @@ class Resolver {
   // Names from the PTR records of in-addr.arpa / ip6.arpa for addr (lower case, no dot).
   virtual Task<Answer<std::string>> ptr(Address addr) = 0;
 };
+
+inline AddressFamily familyOf(const Address& addr) {
+  return addr.is_v4() ? AddressFamily::kIpv4 : AddressFamily::kIpv6;
+}
 
 // "10.100.51.198.in-addr.arpa" / nibble form under "ip6.arpa" (RFC 3596 §2.5).
 std::string reverseName(const Address& addr);

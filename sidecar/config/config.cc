@@ -96,11 +96,12 @@ class Decoder {
   std::string source_;
 };
 
-AddressFamily decodeFamily(const Decoder& d, const YAML::Node& n, const std::string& path) {
+// addressFamily: "Any" leaves the policy's `only` unset.
+std::optional<AddressFamily> decodeAddressFamily(const Decoder& d, const YAML::Node& n,
+                                                 const std::string& path) {
   auto v = d.str(n, path);
-  if (v == "IPv4") return AddressFamily::kIpv4;
-  if (v == "IPv6") return AddressFamily::kIpv6;
-  if (v == "Any") return AddressFamily::kAny;
+  if (v == "Any") return std::nullopt;
+  if (auto f = parseFamily(v)) return f;
   d.fail(n, path, "must be one of IPv4, IPv6, Any (got \"" + v + "\")");
 }
 
@@ -119,12 +120,12 @@ DirectTransport decodeDirect(const Decoder& d, const YAML::Node& n, const std::s
               "nextHop"});
   DirectTransport t;
   if (n["addressFamily"])
-    t.addressFamily = decodeFamily(d, n["addressFamily"], path + ".addressFamily");
+    t.family.only = decodeAddressFamily(d, n["addressFamily"], path + ".addressFamily");
   if (n["preferredFamily"]) {
-    t.preferredFamily = decodeFamily(d, n["preferredFamily"], path + ".preferredFamily");
-    if (t.preferredFamily == AddressFamily::kAny)
-      d.fail(n["preferredFamily"], path + ".preferredFamily", "must be IPv4 or IPv6");
-    if (t.addressFamily != AddressFamily::kAny)
+    auto preferred = parseFamily(d.str(n["preferredFamily"], path + ".preferredFamily"));
+    if (!preferred) d.fail(n["preferredFamily"], path + ".preferredFamily", "must be IPv4 or IPv6");
+    t.family.preferred = *preferred;
+    if (!t.family.both())
       d.fail(n["preferredFamily"], path + ".preferredFamily",
              "is only allowed with addressFamily: Any");
   }
@@ -139,9 +140,9 @@ DirectTransport decodeDirect(const Decoder& d, const YAML::Node& n, const std::s
       bool& seen = addr.is_v4() ? v4 : v6;
       if (seen) d.fail(n["sourceAddresses"], p, "only one source address per family");
       seen = true;
-      if (addr.is_v4() && t.addressFamily == AddressFamily::kIpv6)
+      if (addr.is_v4() && !t.family.allows(AddressFamily::kIpv4))
         d.fail(n["sourceAddresses"], p, "an IPv4 address on an IPv6-only transport");
-      if (addr.is_v6() && t.addressFamily == AddressFamily::kIpv4)
+      if (addr.is_v6() && !t.family.allows(AddressFamily::kIpv6))
         d.fail(n["sourceAddresses"], p, "an IPv6 address on an IPv4-only transport");
     }
     t.sourceAddresses = list;
@@ -149,13 +150,9 @@ DirectTransport decodeDirect(const Decoder& d, const YAML::Node& n, const std::s
   if (n["ehloHostname"]) t.ehloHostname = d.str(n["ehloHostname"], path + ".ehloHostname");
   if (n["tls"]) {
     d.onlyKeys(n["tls"], path + ".tls", {"policy"});
-    auto p = d.str(n["tls"]["policy"], path + ".tls.policy");
-    if (p == "opportunistic")
-      t.tls = TlsPolicy::kOpportunistic;
-    else if (p == "required")
-      t.tls = TlsPolicy::kRequired;
-    else if (p == "none")
-      t.tls = TlsPolicy::kNone;
+    auto policy = parseTlsPolicy(d.str(n["tls"]["policy"], path + ".tls.policy"));
+    if (policy && *policy != TlsPolicy::kImplicit)  // implicit TLS is the relay's
+      t.tls = *policy;
     else
       d.fail(n["tls"]["policy"], path + ".tls.policy",
              "must be one of opportunistic, required, none");
@@ -343,18 +340,6 @@ const Transport* SidecarConfig::transport(std::string_view name) const {
   for (const auto& t : transports)
     if (t.name == name) return &t;
   return nullptr;
-}
-
-const char* familyName(AddressFamily f) {
-  switch (f) {
-    case AddressFamily::kIpv4:
-      return "IPv4";
-    case AddressFamily::kIpv6:
-      return "IPv6";
-    case AddressFamily::kAny:
-      return "Any";
-  }
-  return "?";
 }
 
 std::optional<std::chrono::milliseconds> parseDuration(std::string_view text) {

@@ -12,18 +12,16 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/common/address_family.h"
 #include "lib/common/result.h"
+#include "lib/common/tls_policy.h"
 
 namespace mailroom::config {
 
-enum class AddressFamily { kIpv4, kIpv6, kAny };
-enum class TlsPolicy { kNone, kOpportunistic, kRequired };
-
 struct DirectTransport {
-  AddressFamily addressFamily = AddressFamily::kAny;
-  AddressFamily preferredFamily = AddressFamily::kIpv6;  // only meaningful with kAny
-  std::vector<std::string> sourceAddresses;              // at most one per family
-  std::string ehloHostname;                              // default: the top-level hostname
+  FamilyPolicy family;                       // addressFamily (unset only: Any) + preferredFamily
+  std::vector<std::string> sourceAddresses;  // at most one per family
+  std::string ehloHostname;                  // default: the top-level hostname
   TlsPolicy tls = TlsPolicy::kOpportunistic;
   uint16_t port = 25;
   // Deliver every message to this host instead of the recipient domain's MX hosts, like
@@ -105,7 +103,5 @@ std::optional<std::chrono::milliseconds> parseDuration(std::string_view text);
 
 // True when a listen address is loopback or a Unix socket (the only binds the sidecar allows).
 bool isLoopbackListen(std::string_view listen);
-
-const char* familyName(AddressFamily f);
 
 }  // namespace mailroom::config

@@ -9,16 +9,6 @@
 namespace mailroom::delivery {
 namespace {
 
-spool::Family familyOf(const dns::Address& a) {
-  return a.is_v6() ? spool::Family::kIpv6 : spool::Family::kIpv4;
-}
-const char* familyWord(spool::Family f) {
-  return f == spool::Family::kIpv6 ? "IPv6" : "IPv4";
-}
-spool::Family otherFamily(spool::Family f) {
-  return f == spool::Family::kIpv6 ? spool::Family::kIpv4 : spool::Family::kIpv6;
-}
-
 spool::Reply toSpool(const smtp::Reply& r) {
   return {r.code, r.enhanced, r.text()};
 }
@@ -163,19 +153,17 @@ Task<void> Engine::deliverDomain(spool::Envelope& envelope, const std::string& m
     co_return;
   }
 
-  std::set<spool::Family> ptrRejected;
-  const bool bothFamilies = direct.addressFamily == config::AddressFamily::kAny;
+  std::set<AddressFamily> ptrRejected;
+  const bool bothFamilies = direct.family.both();
   for (const auto& target : targets) {
     std::vector<Track*> open;
     for (auto& t : tracks)
       if (t.open) open.push_back(&t);
     if (open.empty()) break;
-    const auto family = familyOf(target.address);
+    const auto family = dns::familyOf(target.address);
     if (ptrRejected.count(family)) continue;  // our source address there has no usable PTR
 
-    const std::string source =
-        transport->sourceFor(family == spool::Family::kIpv6 ? config::AddressFamily::kIpv6
-                                                            : config::AddressFamily::kIpv4);
+    const std::string source = transport->sourceFor(family);
     const asio::ip::tcp::endpoint remote(target.address, direct.port);
     const std::string poolKey = remote.address().to_string() + "|" + std::to_string(direct.port) +
                                 "|" + source + "|" + direct.ehloHostname + "|" +
@@ -200,13 +188,13 @@ Task<void> Engine::deliverDomain(spool::Envelope& envelope, const std::string& m
       auto cls = classifyReply(reply.code, reply.enhanced, reply.text);
       if (cls == Classification::kReversePtr) {
         ptrRejected.insert(family);
-        t.ptrNote = std::string("rejected over ") + familyWord(family) + " from " +
+        t.ptrNote = std::string("rejected over ") + familyName(family) + " from " +
                     (sourceIp.empty() ? "?" : sourceIp) + " (" + classificationWords(cls) + ")";
         if (bothFamilies && !ptrRejected.count(otherFamily(family))) {
           a.outcome = "family-fallback";
-          a.note = t.ptrNote + "; retrying over " + familyWord(otherFamily(family));
+          a.note = t.ptrNote + "; retrying over " + familyName(otherFamily(family));
           addHistory(t, std::move(a));
-          metrics_.inc("mailroom_family_fallback_total", {{"from", familyWord(family)}});
+          metrics_.inc("mailroom_family_fallback_total", {{"from", familyName(family)}});
           return;  // stays open for a target of the other family
         }
         a.outcome = "bounced";
@@ -220,7 +208,7 @@ Task<void> Engine::deliverDomain(spool::Envelope& envelope, const std::string& m
       addHistory(t, a);
       bounce(t, reply,
              (t.ptrNote.empty() ? "" : t.ptrNote + "; then ") + std::string("rejected over ") +
-                 familyWord(family) + " by " + target.mxHost + ": " + describe(reply));
+                 familyName(family) + " by " + target.mxHost + ": " + describe(reply));
     };
     auto onTemporary = [&](Track& t, const spool::Reply& reply, spool::Attempt a,
                            const char* outcome) {
@@ -248,9 +236,7 @@ Task<void> Engine::deliverDomain(spool::Envelope& envelope, const std::string& m
         smtp::SessionOptions so;
         so.ehloHostname = direct.ehloHostname;
         so.serverName = target.mxHost;
-        so.tls = direct.tls == config::TlsPolicy::kRequired ? smtp::TlsPolicy::kRequired
-                 : direct.tls == config::TlsPolicy::kNone   ? smtp::TlsPolicy::kNone
-                                                            : smtp::TlsPolicy::kOpportunistic;
+        so.tls = direct.tls;
         so.tlsContext = &tls_;
         std::optional<asio::ip::address> bindTo;
         if (!source.empty()) bindTo = asio::ip::make_address(source);
@@ -304,7 +290,7 @@ Task<void> Engine::deliverDomain(spool::Envelope& envelope, const std::string& m
         r.ip = target.address.to_string();
         r.family = family;
         r.sourceIp = localIp;
-        std::string how = std::string("delivered over ") + familyWord(family) + " to " +
+        std::string how = std::string("delivered over ") + familyName(family) + " to " +
                           target.mxHost + " [" + r.ip + "]" +
                           (ps.session->tlsActive() ? " with TLS" : "");
         r.summary = t.ptrNote.empty() ? how : t.ptrNote + "; " + how;

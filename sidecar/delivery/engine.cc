@@ -19,8 +19,9 @@ bool pending(const spool::Recipient& r) {
   return r.state == spool::RecipientState::kQueued || r.state == spool::RecipientState::kDeferred;
 }
 
-const char* familyLabel(spool::Family f) {
-  return f == spool::Family::kIpv4 ? "ipv4" : f == spool::Family::kIpv6 ? "ipv6" : "none";
+const char* familyLabel(std::optional<AddressFamily> f) {
+  if (!f) return "none";
+  return *f == AddressFamily::kIpv4 ? "ipv4" : "ipv6";
 }
 
 }  // namespace

@@ -50,18 +50,16 @@ MxPlan planMx(const std::string& domain, const dns::Answer<dns::MxRecord>& answe
 }
 
 bool wantsIpv4(const config::DirectTransport& t) {
-  return t.addressFamily != config::AddressFamily::kIpv6;
+  return t.family.allows(AddressFamily::kIpv4);
 }
 bool wantsIpv6(const config::DirectTransport& t) {
-  return t.addressFamily != config::AddressFamily::kIpv4;
+  return t.family.allows(AddressFamily::kIpv6);
 }
 
 TargetPlan planTargets(const std::vector<HostAddresses>& hosts,
                        const config::DirectTransport& transport) {
   TargetPlan plan;
-  bool v6First = transport.addressFamily == config::AddressFamily::kIpv6 ||
-                 (transport.addressFamily == config::AddressFamily::kAny &&
-                  transport.preferredFamily == config::AddressFamily::kIpv6);
+  bool v6First = transport.family.first() == AddressFamily::kIpv6;
   bool anyTemporary = false;
   std::vector<std::string> notes;
   for (const auto& h : hosts) {
@@ -84,10 +82,9 @@ TargetPlan planTargets(const std::vector<HostAddresses>& hosts,
       }
     }
     if (plan.targets.size() == before) {
-      const char* fam = transport.addressFamily == config::AddressFamily::kIpv4   ? "IPv4 "
-                        : transport.addressFamily == config::AddressFamily::kIpv6 ? "IPv6 "
-                                                                                  : "";
-      notes.push_back(h.mx.host + " has no " + std::string(fam) + "address");
+      const auto& only = transport.family.only;
+      notes.push_back(h.mx.host + " has no " + (only ? familyName(*only) + std::string(" ") : "") +
+                      "address");
     }
   }
   for (size_t i = 0; i < notes.size(); ++i) plan.reason += (i ? "; " : "") + notes[i];
@@ -95,9 +92,9 @@ TargetPlan planTargets(const std::vector<HostAddresses>& hosts,
     plan.permanent = !anyTemporary;
     if (anyTemporary)
       plan.reason += (plan.reason.empty() ? "" : "; ") + std::string("DNS lookup failed");
-    if (transport.addressFamily != config::AddressFamily::kAny && plan.permanent)
-      plan.reason += std::string(" (the transport is ") +
-                     config::familyName(transport.addressFamily) + "-only)";
+    if (transport.family.only && plan.permanent)
+      plan.reason +=
+          std::string(" (the transport is ") + familyName(*transport.family.only) + "-only)";
   }
   return plan;
 }

@@ -24,15 +24,9 @@ v1::RecipientState toProto(spool::RecipientState s) {
   return v1::RECIPIENT_STATE_UNSPECIFIED;
 }
 
-v1::AddressFamily toProto(spool::Family f) {
-  switch (f) {
-    case spool::Family::kIpv4:
-      return v1::IPV4;
-    case spool::Family::kIpv6:
-      return v1::IPV6;
-    default:
-      return v1::ADDRESS_FAMILY_UNSPECIFIED;
-  }
+v1::AddressFamily toProto(std::optional<AddressFamily> f) {
+  if (!f) return v1::ADDRESS_FAMILY_UNSPECIFIED;
+  return *f == AddressFamily::kIpv4 ? v1::IPV4 : v1::IPV6;
 }
 
 void toProto(const spool::Reply& r, v1::Reply* out) {

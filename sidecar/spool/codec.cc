@@ -18,6 +18,9 @@ constexpr std::array<uint32_t, 256> makeCrcTable() {
 }
 constexpr auto kCrcTable = makeCrcTable();
 
+// The family bytes on disk (codec.h); never derived from the enum's order.
+constexpr uint8_t kNoFamily = 0, kIpv4Byte = 1, kIpv6Byte = 2;
+
 constexpr char kStoredMagic[4] = {'M', 'R', 'S', 'E'};
 constexpr size_t kHeader = sizeof kStoredMagic + 1 + 4 + 4;  // magic, version, length, crc
 
@@ -32,6 +35,9 @@ class Writer {
   void str(std::string_view s) {
     u32(static_cast<uint32_t>(s.size()));
     out_.append(s);
+  }
+  void family(std::optional<AddressFamily> f) {
+    u8(!f ? kNoFamily : *f == AddressFamily::kIpv4 ? kIpv4Byte : kIpv6Byte);
   }
   void reply(const Reply& r) {
     i32(r.code);
@@ -82,6 +88,18 @@ class Reader {
     uint8_t v = u8(what);
     if (v > max) fail(what);
     return static_cast<E>(v);
+  }
+  std::optional<AddressFamily> family(const char* what) {
+    switch (u8(what)) {
+      case kNoFamily:
+        return std::nullopt;
+      case kIpv4Byte:
+        return AddressFamily::kIpv4;
+      case kIpv6Byte:
+        return AddressFamily::kIpv6;
+    }
+    fail(what);
+    return std::nullopt;
   }
   std::string str(const char* what) {
     uint32_t n = u32(what);
@@ -147,7 +165,7 @@ void writeEnvelope(Writer& w, const Envelope& e) {
     w.str(r.mxHost);
     w.str(r.ip);
     w.str(r.sourceIp);
-    w.u8(static_cast<uint8_t>(r.family));
+    w.family(r.family);
     w.str(r.summary);
     w.u32(static_cast<uint32_t>(r.history.size()));
     for (const auto& a : r.history) {
@@ -155,7 +173,7 @@ void writeEnvelope(Writer& w, const Envelope& e) {
       w.str(a.mxHost);
       w.str(a.ip);
       w.str(a.sourceIp);
-      w.u8(static_cast<uint8_t>(a.family));
+      w.family(a.family);
       w.reply(a.reply);
       w.str(a.outcome);
       w.str(a.note);
@@ -193,7 +211,7 @@ Envelope readEnvelope(Reader& in) {
     r.mxHost = in.str("recipient mxHost");
     r.ip = in.str("recipient ip");
     r.sourceIp = in.str("recipient sourceIp");
-    r.family = in.enumeration<Family>(2, "recipient family");
+    r.family = in.family("recipient family");
     r.summary = in.str("recipient summary");
     uint32_t history = in.count(8, "history");
     for (uint32_t j = 0; j < history && in.ok(); ++j) {
@@ -202,7 +220,7 @@ Envelope readEnvelope(Reader& in) {
       a.mxHost = in.str("attempt mxHost");
       a.ip = in.str("attempt ip");
       a.sourceIp = in.str("attempt sourceIp");
-      a.family = in.enumeration<Family>(2, "attempt family");
+      a.family = in.family("attempt family");
       a.reply = in.reply("attempt reply");
       a.outcome = in.str("attempt outcome");
       a.note = in.str("attempt note");

@@ -5,6 +5,8 @@
 // value has exactly one encoding (decode -> encode gives the same bytes; the fuzzer checks it):
 //   str  = u32 length, bytes            time = i64 system_clock ticks since the epoch
 //   bool = u8 0|1                       enum = u8, range-checked
+//   family = u8: 0 unset, 1 IPv4, 2 IPv6 (fixed: spools written before AddressFamily had
+//            these values from spool::Family {kUnspecified, kIpv4, kIpv6})
 //   Envelope  = str id, str mailFrom, str idempotencyKey, time acceptedAt, u64 size,
 //               bool needsSmtpUtf8, bool eightBit, str fromDomain, str messageId,
 //               u32 n, n x (str key, str value) [keys strictly increasing],

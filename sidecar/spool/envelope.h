@@ -7,8 +7,11 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "lib/common/address_family.h"
 
 namespace mailroom::spool {
 
@@ -16,7 +19,6 @@ using Clock = std::chrono::system_clock;
 using TimePoint = Clock::time_point;
 
 enum class RecipientState { kQueued, kDeferred, kDelivered, kBounced };
-enum class Family { kUnspecified, kIpv4, kIpv6 };
 
 struct Reply {
   int code = 0;
@@ -28,8 +30,8 @@ struct Reply {
 struct Attempt {
   TimePoint at;
   std::string mxHost, ip, sourceIp;
-  Family family = Family::kUnspecified;
-  Reply reply;  // code 0 when no SMTP reply (connection failure)
+  std::optional<AddressFamily> family;  // unset: no connection was made
+  Reply reply;                          // code 0 when no SMTP reply (connection failure)
   std::string
       outcome;       // "delivered" | "deferred" | "bounced" | "connect-failed" | "family-fallback"
   std::string note;  // e.g. "rejected over IPv6 from 2001:db8:5::10 (no PTR); retrying over IPv4"
@@ -43,7 +45,7 @@ struct Recipient {
   TimePoint nextAttempt;  // when kQueued/kDeferred
   int attempts = 0;       // delivery attempts made (each may contain several Attempt rows)
   std::string mxHost, ip, sourceIp;
-  Family family = Family::kUnspecified;  // when delivered
+  std::optional<AddressFamily> family;  // when delivered
   std::string summary;  // "rejected over IPv6 from 2001:db8:5::10 (no PTR); delivered over IPv4"
   std::vector<Attempt> history;  // capped by the spool: the first row and the last kHistoryTail
   bool pending() const {

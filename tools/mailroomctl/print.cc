@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <thread>
 
+#include "lib/common/address_family.h"
+
 namespace mailroom::ctl {
 namespace {
 
@@ -27,8 +29,11 @@ const char* stateName(v1::RecipientState s) {
   }
 }
 
-const char* familyName(v1::AddressFamily f) {
-  return f == v1::IPV4 ? "IPv4" : f == v1::IPV6 ? "IPv6" : "-";
+// The wire enum in the project's words; "-" when no connection was made.
+const char* familyText(v1::AddressFamily f) {
+  if (f == v1::IPV4) return familyName(AddressFamily::kIpv4);
+  if (f == v1::IPV6) return familyName(AddressFamily::kIpv6);
+  return "-";
 }
 
 std::string replyText(const v1::Reply& r) {
@@ -98,7 +103,7 @@ std::string formatMessage(const v1::Message& m) {
   for (const auto& r : m.recipients()) {
     out += "  " + r.address() + "  " + stateName(r.state());
     if (r.state() == v1::DELIVERED)
-      out += "  via " + r.mx_host() + " [" + r.ip() + "] " + familyName(r.family()) + " from " +
+      out += "  via " + r.mx_host() + " [" + r.ip() + "] " + familyText(r.family()) + " from " +
              r.source_ip();
     out += "\n";
     if (!r.summary().empty()) out += "    " + r.summary() + "\n";
@@ -106,7 +111,7 @@ std::string formatMessage(const v1::Message& m) {
     if (!reply.empty()) out += "    last reply: " + reply + "\n";
     if (r.state() == v1::DEFERRED) out += "    next attempt: " + timeText(r.next_attempt()) + "\n";
     for (const auto& a : r.history()) {
-      out += "    - " + timeText(a.at()) + " " + a.outcome() + " " + familyName(a.family()) + " " +
+      out += "    - " + timeText(a.at()) + " " + a.outcome() + " " + familyText(a.family()) + " " +
              (a.source_ip().empty() ? "" : a.source_ip() + " -> ") + a.mx_host() + " [" + a.ip() +
              "]";
       auto ar = replyText(a.reply());

@@ -17,7 +17,7 @@ dns::Address unmapped(dns::Address ip) {
 }
 
 const char* family(const dns::Address& ip) {
-  return unmapped(ip).is_v4() ? "IPv4" : "IPv6";
+  return familyName(dns::familyOf(unmapped(ip)));
 }
 
 // " (detail)" when the answer carried one.

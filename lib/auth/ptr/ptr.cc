@@ -15,7 +15,7 @@ std::string noPtrReason(const PtrVerdict& v, const std::string& ehlo) {
   std::string who = std::string(familyName(v.family)) + " " + v.ip.to_string();
   std::string fix =
       ehlo.empty() ? "add a PTR record naming your mail host" : "add a PTR record naming " + ehlo;
-  if (v.family == Family::kIpv6) {
+  if (v.family == AddressFamily::kIpv6) {
     return who + " has no PTR record: Gmail will reject with 550 5.7.25; " + fix +
            " (ask whoever runs the address's ip6.arpa zone) or send over IPv4 only";
   }
@@ -26,10 +26,6 @@ std::string noPtrReason(const PtrVerdict& v, const std::string& ehlo) {
 }
 
 }  // namespace
-
-const char* familyName(Family f) {
-  return f == Family::kIpv4 ? "IPv4" : "IPv6";
-}
 
 const char* outcomeName(Outcome o) {
   switch (o) {
@@ -62,7 +58,7 @@ Task<PtrVerdict> checkPtr(dns::Resolver& resolver, dns::Address ip, std::string 
   const std::string ehlo = dns::normalizeName(ehloHostname);
   PtrVerdict v;
   v.ip = ip;
-  v.family = ip.is_v4() ? Family::kIpv4 : Family::kIpv6;
+  v.family = dns::familyOf(ip);
   const std::string who = std::string(familyName(v.family)) + " " + ip.to_string();
 
   auto ptrs = co_await resolver.ptr(ip);

@@ -12,12 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/common/address_family.h"
 #include "lib/dns/resolver.h"
 
 namespace mailroom::auth::ptr {
-
-enum class Family { kIpv4, kIpv6 };
-const char* familyName(Family f);  // "IPv4" / "IPv6"
 
 enum class Outcome {
   kPass,                 // forward-confirmed, and the name is (under) the EHLO name
@@ -30,7 +28,7 @@ const char* outcomeName(Outcome o);  // "pass", "noPtr", ...
 
 struct PtrVerdict {
   dns::Address ip;
-  Family family = Family::kIpv4;
+  AddressFamily family = AddressFamily::kIpv4;
   std::vector<std::string> ptrNames;  // every PTR name, lower case, no trailing dot
   bool forwardConfirmed = false;
   std::string confirmedName;  // the forward-confirmed name (the one matching EHLO if any)

@@ -212,6 +212,12 @@ Task<Result<Reply>> Session::readReply(std::chrono::milliseconds timeout) {
 Task<std::variant<std::unique_ptr<Session>, SessionError>> Session::open(
     asio::any_io_executor executor, tcp::endpoint remote, std::optional<asio::ip::address> source,
     SessionOptions options) {
+  if (options.tls == TlsPolicy::kImplicit) {  // comes with the relay (issue #10)
+    SessionError unsupported;
+    unsupported.message = "implicit TLS is not implemented yet";
+    unsupported.permanent = true;
+    co_return unsupported;
+  }
   std::unique_ptr<Session> s(new Session(std::move(executor), std::move(options)));
   if (auto err = co_await s->connectAndGreet(remote, source)) co_return std::move(*err);
   co_return std::move(s);

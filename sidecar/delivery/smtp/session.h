@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "lib/common/asio.h"
+#include "lib/common/tls_policy.h"
 #include "sidecar/delivery/smtp/capabilities.h"
 #include "sidecar/delivery/smtp/reply.h"
 #include "sidecar/delivery/smtp/transaction.h"
@@ -38,13 +39,6 @@ class context;
 }
 
 namespace mailroom::smtp {
-
-enum class TlsPolicy {
-  kNone,           // never STARTTLS
-  kOpportunistic,  // STARTTLS when offered, no certificate check (RFC 7435); plaintext when
-                   // not offered, refused, or (after one reconnect) when the handshake fails
-  kRequired,       // STARTTLS or a temporary failure; certificate checked if verifyCertificate
-};
 
 struct Timeouts {  // RFC 5321 §4.5.3.2 defaults
   std::chrono::milliseconds connect{std::chrono::seconds(30)};
@@ -63,8 +57,8 @@ struct SessionOptions {
   std::string
       ehloHostname;        // our name in EHLO/HELO; "" sends our address literal ("[198.51.100.7]")
   std::string serverName;  // the MX host name: SNI and certificate verification
-  TlsPolicy tls = TlsPolicy::kOpportunistic;
-  bool verifyCertificate = false;  // with kRequired: chain and serverName must verify
+  TlsPolicy tls = TlsPolicy::kOpportunistic;  // kImplicit: not implemented yet (refused)
+  bool verifyCertificate = false;             // with kRequired: chain and serverName must verify
   // Client context (TLS 1.2+ is enforced on each connection). nullptr: a shared default
   // context with the system trust store. Must outlive the session.
   boost::asio::ssl::context* tlsContext = nullptr;

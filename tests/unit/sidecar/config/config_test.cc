@@ -49,8 +49,8 @@ TEST(Config, ParsesEveryField) {
   EXPECT_EQ(c->retry.queueLifetime, std::chrono::hours(120));
   const auto* t = c->transport("v6first");
   ASSERT_NE(t, nullptr);
-  EXPECT_EQ(t->direct.addressFamily, AddressFamily::kAny);
-  EXPECT_EQ(t->direct.preferredFamily, AddressFamily::kIpv6);
+  EXPECT_TRUE(t->direct.family.both());
+  EXPECT_EQ(t->direct.family.preferred, AddressFamily::kIpv6);
   EXPECT_EQ(t->direct.tls, TlsPolicy::kRequired);
   EXPECT_EQ(t->direct.ehloHostname, "mail.example.com");  // inherits hostname
   EXPECT_EQ(t->sourceFor(AddressFamily::kIpv6), "2001:db8:5::10");

@@ -48,13 +48,13 @@ HostAddresses host(std::string name, std::vector<std::string> v4, std::vector<st
   return h;
 }
 
-config::DirectTransport transport(config::AddressFamily f,
-                                  config::AddressFamily pref = config::AddressFamily::kIpv6) {
+config::DirectTransport transport(FamilyPolicy family) {
   config::DirectTransport t;
-  t.addressFamily = f;
-  t.preferredFamily = pref;
+  t.family = family;
   return t;
 }
+const FamilyPolicy kIpv4Only{AddressFamily::kIpv4}, kIpv6Only{AddressFamily::kIpv6},
+    kAnyIpv6First{}, kAnyIpv4First{std::nullopt, AddressFamily::kIpv4};
 
 std::vector<std::string> ips(const TargetPlan& p) {
   std::vector<std::string> out;
@@ -65,25 +65,24 @@ std::vector<std::string> ips(const TargetPlan& p) {
 TEST(PlanTargets, FamilyPolicies) {
   std::vector<HostAddresses> hosts{host("mx1", {"198.51.100.25"}, {"2001:db8:5::25"}),
                                    host("mx2", {"198.51.100.26"}, {})};
-  EXPECT_EQ(ips(planTargets(hosts, transport(config::AddressFamily::kIpv4))),
+  EXPECT_EQ(ips(planTargets(hosts, transport(kIpv4Only))),
             (std::vector<std::string>{"198.51.100.25", "198.51.100.26"}));
-  EXPECT_EQ(ips(planTargets(hosts, transport(config::AddressFamily::kIpv6))),
+  EXPECT_EQ(ips(planTargets(hosts, transport(kIpv6Only))),
             (std::vector<std::string>{"2001:db8:5::25"}));
-  EXPECT_EQ(ips(planTargets(hosts, transport(config::AddressFamily::kAny))),
+  EXPECT_EQ(ips(planTargets(hosts, transport(kAnyIpv6First))),
             (std::vector<std::string>{"2001:db8:5::25", "198.51.100.25", "198.51.100.26"}));
-  EXPECT_EQ(
-      ips(planTargets(hosts, transport(config::AddressFamily::kAny, config::AddressFamily::kIpv4))),
-      (std::vector<std::string>{"198.51.100.25", "2001:db8:5::25", "198.51.100.26"}));
+  EXPECT_EQ(ips(planTargets(hosts, transport(kAnyIpv4First))),
+            (std::vector<std::string>{"198.51.100.25", "2001:db8:5::25", "198.51.100.26"}));
 }
 
 TEST(PlanTargets, NoAddressOfTheFamilyIsPermanentUnlessDnsFailed) {
   std::vector<HostAddresses> hosts{host("mx.v4only", {"198.51.100.25"}, {})};
-  auto p = planTargets(hosts, transport(config::AddressFamily::kIpv6));
+  auto p = planTargets(hosts, transport(kIpv6Only));
   EXPECT_TRUE(p.targets.empty());
   EXPECT_TRUE(p.permanent);
   EXPECT_NE(p.reason.find("mx.v4only has no IPv6 address"), std::string::npos) << p.reason;
   hosts[0].aaaa.status = dns::Status::kTimeout;
-  auto q = planTargets(hosts, transport(config::AddressFamily::kIpv6));
+  auto q = planTargets(hosts, transport(kIpv6Only));
   EXPECT_FALSE(q.permanent);
 }
 

@@ -37,6 +37,33 @@ TEST(CodecTest, DefaultEnvelopeRoundTrip) {
   EXPECT_EQ(*back, Envelope{});
 }
 
+// Spools written before lib/common's AddressFamily stored spool::Family {kUnspecified, kIpv4,
+// kIpv6} as 0, 1, 2; existing spools must still decode to the same families.
+TEST(CodecTest, FamilyBytesAreFixed) {
+  auto encodeWith = [](std::optional<AddressFamily> f) {
+    Envelope e;
+    e.recipients.resize(1);
+    e.recipients[0].family = f;
+    return encodeEnvelope(e);
+  };
+  const std::string unset = encodeWith(std::nullopt), v4 = encodeWith(AddressFamily::kIpv4),
+                    v6 = encodeWith(AddressFamily::kIpv6);
+  ASSERT_EQ(unset.size(), v4.size());
+  ASSERT_EQ(unset.size(), v6.size());
+  size_t at = 0;
+  while (at < unset.size() && unset[at] == v4[at]) ++at;
+  ASSERT_LT(at, unset.size());
+  EXPECT_EQ(unset[at], 0);
+  EXPECT_EQ(v4[at], 1);
+  EXPECT_EQ(v6[at], 2);
+  std::string bad = v6;
+  bad[at] = 3;
+  EXPECT_FALSE(decodeEnvelope(bad).ok());
+  auto back = decodeEnvelope(v6);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->recipients[0].family, AddressFamily::kIpv6);
+}
+
 TEST(CodecTest, StoredRoundTrip) {
   StoredEnvelope s{sampleEnvelope(), 77, 4096, 0xdeadbeef};
   std::string bytes = encodeStored(s);

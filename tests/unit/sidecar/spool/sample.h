@@ -28,14 +28,14 @@ inline Envelope sampleEnvelope() {
   b.mxHost = "mx.example.org";
   b.ip = "198.51.100.25";
   b.sourceIp = "203.0.113.10";
-  b.family = Family::kIpv4;
+  b.family = AddressFamily::kIpv4;
   b.lastReply = {250, "2.0.0", "Ok: queued as 4F2"};
   b.summary = "rejected over IPv6 from 2001:db8:5::10 (no PTR); delivered over IPv4";
   b.history.push_back({t0 + seconds(1),
                        "mx.example.org",
                        "2001:db8::25",
                        "2001:db8:5::10",
-                       Family::kIpv6,
+                       AddressFamily::kIpv6,
                        {550, "5.7.25", "no PTR\nfor 2001:db8:5::10"},
                        "family-fallback",
                        "rejected over IPv6; retrying over IPv4"});
@@ -43,7 +43,7 @@ inline Envelope sampleEnvelope() {
                        "mx.example.org",
                        "198.51.100.25",
                        "203.0.113.10",
-                       Family::kIpv4,
+                       AddressFamily::kIpv4,
                        {250, "2.0.0", "Ok"},
                        "delivered",
                        ""});

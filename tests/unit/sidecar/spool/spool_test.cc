@@ -142,7 +142,7 @@ TEST(SpoolTest, UpdateKeepsIdentityAndTrimsHistory) {
                                        "mx",
                                        "",
                                        "",
-                                       Family::kIpv4,
+                                       AddressFamily::kIpv4,
                                        {451, "", std::to_string(i)},
                                        "deferred",
                                        ""});
@@ -456,7 +456,7 @@ TEST(SpoolTest, ReadMessageDetectsCorruption) {
 Envelope delivered(Envelope e, TimePoint at) {
   e.recipients[0].state = RecipientState::kDelivered;
   e.recipients[0].history.push_back(
-      {at, "mx", "", "", Family::kIpv4, {250, "", "ok"}, "delivered", ""});
+      {at, "mx", "", "", AddressFamily::kIpv4, {250, "", "ok"}, "delivered", ""});
   return e;
 }
 
@@ -614,7 +614,7 @@ TEST(SpoolTest, PurgeDeletesBytesAtOnceAndEnvelopesAfterRetention) {
     live = spool->accept(simple(), "still queued").value().id;
     a.envelope.recipients[0].state = RecipientState::kDelivered;
     a.envelope.recipients[0].history.push_back(
-        {kT0 + hours(1), "mx", "", "", Family::kIpv4, {250, "", "ok"}, "delivered", ""});
+        {kT0 + hours(1), "mx", "", "", AddressFamily::kIpv4, {250, "", "ok"}, "delivered", ""});
     ASSERT_TRUE(spool->update(a.envelope).ok());
 
     ASSERT_TRUE(spool->purge(kT0 + hours(2)).ok());

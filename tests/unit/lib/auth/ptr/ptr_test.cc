@@ -31,7 +31,7 @@ TEST(CheckPtr, Ipv4ForwardConfirmedAndEqualToEhloPasses) {
   r.addA("mail.example.com", "198.51.100.10");
   auto v = runTask(checkPtr(r, ip("198.51.100.10"), "mail.example.com"));
   EXPECT_EQ(v.outcome, Outcome::kPass) << v.reason;
-  EXPECT_EQ(v.family, Family::kIpv4);
+  EXPECT_EQ(v.family, AddressFamily::kIpv4);
   EXPECT_EQ(v.ptrNames, std::vector<std::string>{"mail.example.com"});
   EXPECT_TRUE(v.forwardConfirmed);
   EXPECT_EQ(v.confirmedName, "mail.example.com");
@@ -46,7 +46,7 @@ TEST(CheckPtr, Ipv6UsesAaaaAndNameUnderEhloPasses) {
   r.addA("out1.mail.example.com", "198.51.100.10");
   auto v = runTask(checkPtr(r, ip("2001:db8:5::10"), "mail.example.com"));
   EXPECT_EQ(v.outcome, Outcome::kPass) << v.reason;
-  EXPECT_EQ(v.family, Family::kIpv6);
+  EXPECT_EQ(v.family, AddressFamily::kIpv6);
   EXPECT_TRUE(v.matchesEhlo);
   EXPECT_EQ(r.queries(FakeResolver::Type::kA, "out1.mail.example.com"), 0);
   EXPECT_TRUE(contains(v.reason, "under the EHLO name")) << v.reason;
@@ -154,7 +154,7 @@ TEST(CheckPtr, Ipv4MappedAddressIsCheckedAsIpv4) {
   r.addA("mail.example.com", "198.51.100.10");
   auto v = runTask(checkPtr(r, ip("::ffff:198.51.100.10"), "mail.example.com"));
   EXPECT_EQ(v.outcome, Outcome::kPass) << v.reason;
-  EXPECT_EQ(v.family, Family::kIpv4);
+  EXPECT_EQ(v.family, AddressFamily::kIpv4);
   EXPECT_EQ(v.ip, ip("198.51.100.10"));
 }
 
@@ -170,7 +170,7 @@ TEST(CheckPtr, EmptyEhloChecksFcrdnsOnly) {
 
 TEST(OutcomeName, Names) {
   EXPECT_STREQ(outcomeName(Outcome::kNotForwardConfirmed), "notForwardConfirmed");
-  EXPECT_STREQ(familyName(Family::kIpv6), "IPv6");
+  EXPECT_STREQ(familyName(AddressFamily::kIpv6), "IPv6");
 }
 
 }  // namespace
