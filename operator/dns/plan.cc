@@ -209,7 +209,8 @@ Result<Plan> plan(const std::vector<RecordSet>& current, const std::vector<Recor
     const RecordSet* cur = currentByKey.contains(key) ? &currentByKey.at(key) : nullptr;
     std::vector<std::string> values = cur ? cur->values : std::vector<std::string>{};
     auto prev = previouslyOwned.find(key);
-    Ownership old = prev != previouslyOwned.end() ? prev->second.ownership : Ownership{owner};
+    Ownership old =
+        prev != previouslyOwned.end() ? prev->second.ownership : Ownership{owner, "TXT", {}, {}};
 
     KeyPlan kp;
     kp.owned.owner = owner;
