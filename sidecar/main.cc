@@ -17,7 +17,9 @@
 #include "lib/dns/cares_resolver.h"
 #include "lib/log/log.h"
 #include "lib/metrics/metrics.h"
-#include "sidecar/config/config.h"
+#include "lib/sidecarconfig/config.h"
+#include "lib/sidecarconfig/parse.h"
+#include "lib/sidecarconfig/support.h"
 #include "sidecar/delivery/engine.h"
 #include "sidecar/grpc/sender_service.h"
 #include "sidecar/signing/signing.h"
@@ -33,9 +35,30 @@ int usage() {
 }
 
 // Settings that cannot change without a restart (sockets and the spool are open).
-bool sameStartupSettings(const config::SidecarConfig& a, const config::SidecarConfig& b) {
+bool sameStartupSettings(const sidecarconfig::SidecarConfig& a,
+                         const sidecarconfig::SidecarConfig& b) {
   return a.grpcListen == b.grpcListen && a.metricsListen == b.metricsListen &&
          a.spoolDirectory == b.spoolDirectory && a.resolvers == b.resolvers;
+}
+
+std::string joined(const std::vector<std::string>& items, const char* separator) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + items[i];
+  return out;
+}
+
+// Loads the config and holds it against what this build supports: a relay transport is an
+// error (nothing would deliver its mail), fields read but not enforced yet get one warning.
+Result<sidecarconfig::SidecarConfig> loadSupported(const std::string& path) {
+  auto loaded = sidecarconfig::loadConfig(path);
+  if (!loaded.ok()) return loaded;
+  auto support = sidecarconfig::sidecarSupport(*loaded);
+  if (!support.refused.empty())
+    return Error::invalidArgument(path + ": " + joined(support.refused, "; "));
+  if (!support.unenforced.empty())
+    log::warn("config fields are read but not enforced by this sidecar build yet (docs/config.md)",
+              {{"file", path}, {"fields", joined(support.unenforced, ", ")}});
+  return loaded;
 }
 
 }  // namespace
@@ -57,7 +80,7 @@ int main(int argc, char** argv) {
   }
   if (configPath.empty()) return usage();
 
-  auto loaded = config::loadConfig(configPath);
+  auto loaded = loadSupported(configPath);
   if (!loaded.ok()) {
     std::fprintf(stderr, "mailroom-sidecar: %s\n", loaded.error().message.c_str());
     return 2;
@@ -66,8 +89,8 @@ int main(int argc, char** argv) {
     std::printf("%s: ok\n", configPath.c_str());
     return 0;
   }
-  std::atomic<std::shared_ptr<const config::SidecarConfig>> current(
-      std::make_shared<const config::SidecarConfig>(std::move(loaded.value())));
+  std::atomic<std::shared_ptr<const sidecarconfig::SidecarConfig>> current(
+      std::make_shared<const sidecarconfig::SidecarConfig>(std::move(loaded.value())));
   auto cfg = current.load();
 
   auto spool = spool::Spool::open({.dir = cfg->spoolDirectory});
@@ -143,7 +166,7 @@ int main(int argc, char** argv) {
   std::function<void()> waitReload = [&] {
     reload.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
-      auto next = config::loadConfig(configPath);
+      auto next = loadSupported(configPath);
       if (!next.ok()) {
         log::error("config reload failed; the previous config stays in force",
                    {{"error", next.error().message}});
@@ -157,7 +180,8 @@ int main(int argc, char** argv) {
           log::error("config reload: DKIM keys failed to load; the previous config stays in force",
                      {{"error", fresh.error().message}});
         } else {
-          auto shared = std::make_shared<const config::SidecarConfig>(std::move(next.value()));
+          auto shared =
+              std::make_shared<const sidecarconfig::SidecarConfig>(std::move(next.value()));
           current.store(shared);
           engine.setConfig(shared);
           (*signer)->replace(std::move(**fresh));

@@ -1,6 +1,7 @@
 // One delivery attempt for the recipients of one destination domain (see engine.h).
 #include <optional>
 
+#include "lib/sidecarconfig/parse.h"
 #include "sidecar/delivery/classify.h"
 #include "sidecar/delivery/engine.h"
 #include "sidecar/delivery/targets.h"
@@ -43,6 +44,8 @@ struct Track {
 Task<void> Engine::deliverDomain(spool::Envelope& envelope, const std::string& message,
                                  const std::string& domain, const std::vector<size_t>& indices) {
   auto config = config_;  // this attempt keeps the config it started with
+  const sidecarconfig::Transport* transport = sidecarconfig::routeFor(*config, domain);
+  const sidecarconfig::Retry retrySettings = transport ? transport->retry : sidecarconfig::Retry{};
   const auto now = options_.now();
   auto& rcpts = envelope.recipients;
   std::vector<Track> tracks;
@@ -65,8 +68,8 @@ Task<void> Engine::deliverDomain(spool::Envelope& envelope, const std::string& m
   auto defer = [&](Track& t, const spool::Reply& reply, const std::string& why) {
     auto& r = rcpts[t.index];
     r.lastReply = reply;
-    policy::RetryPolicy retry{config->retry.initialBackoff, config->retry.maxBackoff, 2.0,
-                              config->retry.queueLifetime};
+    policy::RetryPolicy retry{retrySettings.initialBackoff, retrySettings.maxBackoff, 2.0,
+                              retrySettings.queueLifetime};
     if (policy::expired(retry, envelope.acceptedAt, now)) {
       bounce(t, reply,
              "gave up after " + std::to_string(r.attempts) +
@@ -88,12 +91,20 @@ Task<void> Engine::deliverDomain(spool::Envelope& envelope, const std::string& m
     }
   };
 
-  const config::Transport* transport = config::routeFor(*config, domain);
   if (!transport) {
     finishAll(true, {0, "5.3.5", ""}, "no transport routes mail for " + domain);
     co_return;
   }
-  const auto& direct = transport->direct;
+  if (!transport->direct()) {  // the sidecar refuses such configs at load; never lose mail
+    finishAll(false, {0, "4.3.5", ""},
+              "transport \"" + transport->name + "\" is a relay, not supported by this build yet");
+    co_return;
+  }
+  const auto& direct = *transport->direct();
+  const auto* limits = sidecarconfig::limitsFor(*transport, domain);
+  const int deliveriesPerConnection = limits && limits->deliveriesPerConnection
+                                          ? *limits->deliveriesPerConnection
+                                          : sidecarconfig::kDefaultDeliveriesPerConnection;
 
   // Where to connect.
   std::vector<Target> targets;
@@ -101,7 +112,7 @@ Task<void> Engine::deliverDomain(spool::Envelope& envelope, const std::string& m
   bool planPermanent = false;
   spool::Reply planReply;
   if (!direct.nextHop.empty()) {
-    auto hop = config::parseNextHop(direct.nextHop, direct.port);
+    auto hop = sidecarconfig::parseNextHop(direct.nextHop, direct.port);
     boost::system::error_code ec;
     auto addr = asio::ip::make_address(hop->host, ec);
     std::vector<HostAddresses> hosts(1);
@@ -163,10 +174,11 @@ Task<void> Engine::deliverDomain(spool::Envelope& envelope, const std::string& m
     const auto family = dns::familyOf(target.address);
     if (ptrRejected.count(family)) continue;  // our source address there has no usable PTR
 
-    const std::string source = transport->sourceFor(family);
-    const asio::ip::tcp::endpoint remote(target.address, direct.port);
-    const std::string poolKey = remote.address().to_string() + "|" + std::to_string(direct.port) +
-                                "|" + source + "|" + direct.ehloHostname + "|" +
+    const std::string source = direct.sourceFor(family);
+    const std::string& ehlo = sidecarconfig::ehloName(*config, direct);
+    const asio::ip::tcp::endpoint remote(target.address, direct.connectPort());
+    const std::string poolKey = remote.address().to_string() + "|" + std::to_string(remote.port()) +
+                                "|" + source + "|" + ehlo + "|" +
                                 std::to_string(static_cast<int>(direct.tls));
 
     auto row = [&](const std::string& sourceIp) {
@@ -234,7 +246,7 @@ Task<void> Engine::deliverDomain(spool::Envelope& envelope, const std::string& m
     for (int tries = 0; tries < 2; ++tries) {
       if (!ps.session) {
         smtp::SessionOptions so;
-        so.ehloHostname = direct.ehloHostname;
+        so.ehloHostname = ehlo;
         so.serverName = target.mxHost;
         so.tls = direct.tls;
         so.tlsContext = &tls_;
@@ -305,7 +317,7 @@ Task<void> Engine::deliverDomain(spool::Envelope& envelope, const std::string& m
       }
     }
     const bool reusable = ps.session->usable();
-    if (reusable && ps.transactions < config->delivery.messagesPerConnection) {
+    if (reusable && ps.transactions < deliveriesPerConnection) {
       pool_.put(poolKey, std::move(ps));
     } else {
       co_await ps.session->quit();

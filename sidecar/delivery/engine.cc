@@ -81,7 +81,7 @@ void Engine::enqueue(const std::string& id) {
   asio::post(io_, [this, id] { schedule(id, spool::TimePoint::min()); });
 }
 
-void Engine::setConfig(std::shared_ptr<const config::SidecarConfig> config) {
+void Engine::setConfig(std::shared_ptr<const sidecarconfig::SidecarConfig> config) {
   asio::post(io_, [this, config = std::move(config)] { config_ = config; });
 }
 

@@ -24,7 +24,7 @@
 #include "lib/common/asio.h"
 #include "lib/dns/resolver.h"
 #include "lib/metrics/metrics.h"
-#include "sidecar/config/config.h"
+#include "lib/sidecarconfig/config.h"
 #include "sidecar/delivery/session_pool.h"
 #include "sidecar/spool/spool.h"
 
@@ -33,7 +33,7 @@ namespace mailroom::delivery {
 class Engine {
  public:
   struct Options {
-    std::shared_ptr<const config::SidecarConfig> config;
+    std::shared_ptr<const sidecarconfig::SidecarConfig> config;
     std::function<spool::TimePoint()> now = [] { return spool::Clock::now(); };
     uint64_t rngSeed = std::random_device{}();
     std::chrono::seconds purgeInterval{60};
@@ -48,7 +48,7 @@ class Engine {
   // A message was accepted: deliver it now. Thread-safe.
   void enqueue(const std::string& id);
   // Replaces transports, routes and retry settings for new attempts. Thread-safe.
-  void setConfig(std::shared_ptr<const config::SidecarConfig> config);
+  void setConfig(std::shared_ptr<const sidecarconfig::SidecarConfig> config);
   // Stops scheduling new attempts and closes idle sessions. Thread-safe.
   void stop();
 
@@ -77,7 +77,7 @@ class Engine {
   dns::Resolver& resolver_;
   metrics::Registry& metrics_;
   Options options_;
-  std::shared_ptr<const config::SidecarConfig> config_;
+  std::shared_ptr<const sidecarconfig::SidecarConfig> config_;
   asio::ssl::context tls_;
   std::mt19937 rng_;
   SessionPool pool_;

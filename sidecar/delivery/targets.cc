@@ -49,15 +49,15 @@ MxPlan planMx(const std::string& domain, const dns::Answer<dns::MxRecord>& answe
   return plan;
 }
 
-bool wantsIpv4(const config::DirectTransport& t) {
+bool wantsIpv4(const sidecarconfig::DirectTransport& t) {
   return t.family.allows(AddressFamily::kIpv4);
 }
-bool wantsIpv6(const config::DirectTransport& t) {
+bool wantsIpv6(const sidecarconfig::DirectTransport& t) {
   return t.family.allows(AddressFamily::kIpv6);
 }
 
 TargetPlan planTargets(const std::vector<HostAddresses>& hosts,
-                       const config::DirectTransport& transport) {
+                       const sidecarconfig::DirectTransport& transport) {
   TargetPlan plan;
   bool v6First = transport.family.first() == AddressFamily::kIpv6;
   bool anyTemporary = false;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "lib/dns/resolver.h"
-#include "sidecar/config/config.h"
+#include "lib/sidecarconfig/config.h"
 
 namespace mailroom::delivery {
 
@@ -46,10 +46,10 @@ struct TargetPlan {
   std::string reason;  // why there is no target (or why some hosts were skipped)
 };
 
-bool wantsIpv4(const config::DirectTransport& t);
-bool wantsIpv6(const config::DirectTransport& t);
+bool wantsIpv4(const sidecarconfig::DirectTransport& t);
+bool wantsIpv6(const sidecarconfig::DirectTransport& t);
 
 TargetPlan planTargets(const std::vector<HostAddresses>& hosts,
-                       const config::DirectTransport& transport);
+                       const sidecarconfig::DirectTransport& transport);
 
 }  // namespace mailroom::delivery

@@ -9,8 +9,8 @@
 
 #include "lib/common/result.h"
 #include "lib/metrics/metrics.h"
+#include "lib/sidecarconfig/config.h"
 #include "mailroom/v1/sender.pb.h"
-#include "sidecar/config/config.h"
 #include "sidecar/spool/spool.h"
 
 namespace mailroom::grpcapi {
@@ -30,7 +30,7 @@ class Intake {
   struct Deps {
     spool::Spool& spool;
     metrics::Registry& metrics;
-    std::function<std::shared_ptr<const config::SidecarConfig>()> config;
+    std::function<std::shared_ptr<const sidecarconfig::SidecarConfig>()> config;
     std::function<void(const std::string& id)> accepted;  // hands the id to delivery
     std::function<spool::TimePoint()> now = [] { return spool::Clock::now(); };
     SignFn sign;  // optional

@@ -13,7 +13,7 @@ bool coversDomain(const std::string& keyDomain, const std::string& fromDomain) {
 
 }  // namespace
 
-Result<MessageSigner::LoadedKey> MessageSigner::load(const config::DkimKey& key) {
+Result<MessageSigner::LoadedKey> MessageSigner::load(const sidecarconfig::DkimKey& key) {
   const std::string what =
       "DKIM key " + key.domain + " s=" + key.selector + " (" + key.keyFile + ")";
   std::error_code ec;
@@ -62,7 +62,7 @@ Result<void> MessageSigner::rebuild() {
   return {};
 }
 
-Result<std::unique_ptr<MessageSigner>> MessageSigner::create(const config::Dkim& config) {
+Result<std::unique_ptr<MessageSigner>> MessageSigner::create(const sidecarconfig::Dkim& config) {
   std::unique_ptr<MessageSigner> s(new MessageSigner());
   s->required_ = config.required;
   for (const auto& key : config.keys) {

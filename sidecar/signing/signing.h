@@ -14,7 +14,7 @@
 
 #include "lib/auth/dkim/sign.h"
 #include "lib/common/result.h"
-#include "sidecar/config/config.h"
+#include "lib/sidecarconfig/config.h"
 
 namespace mailroom::signing {
 
@@ -27,7 +27,7 @@ class MessageSigner {
  public:
   // Loads every key file; any failure is an error naming the key (start-up must not run with
   // a key silently missing).
-  static Result<std::unique_ptr<MessageSigner>> create(const config::Dkim& config);
+  static Result<std::unique_ptr<MessageSigner>> create(const sidecarconfig::Dkim& config);
 
   // Thread-safe. Errors: dkim.required and no key for the domain (permanent), a signer failure.
   Result<Signed> sign(const std::string& message, const std::string& fromDomain,
@@ -46,13 +46,13 @@ class MessageSigner {
 
  private:
   struct LoadedKey {
-    config::DkimKey config;
+    sidecarconfig::DkimKey config;
     std::shared_ptr<dkim::Signer> signer;
     std::filesystem::file_time_type mtime;
     uintmax_t size = 0;
   };
   MessageSigner() = default;
-  static Result<LoadedKey> load(const config::DkimKey& key);
+  static Result<LoadedKey> load(const sidecarconfig::DkimKey& key);
   Result<void> rebuild();  // mu_ held
 
   mutable std::mutex mu_;

@@ -118,13 +118,15 @@ spool:
 hostname: relay.example.com
 delivery:
   concurrency: $concurrency
-  messagesPerConnection: 1000
 transports:
   - name: sink
     direct:
       addressFamily: IPv4
       tls: {policy: none}
       nextHop: "[127.0.0.1]:2602"
+    limits:
+      perDestination:
+        - {domain: "*", deliveriesPerConnection: 1000}
 YAML
 sink_start 2602
 ip netns exec "$ns" "$build/sidecar/mailroom-sidecar" --config "$mr/sidecar.yaml" 2>"$mr/sidecar.log" &

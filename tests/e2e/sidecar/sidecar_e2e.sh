@@ -42,14 +42,11 @@ hostname: $MAILROOM_LAB_SENDER_HOST
 dns:
   resolvers: ["$MAILROOM_LAB_DNS_IP4"]
   timeout: 2s
-retry:
-  initialBackoff: 1s
-  maxBackoff: 2s
-  queueLifetime: 10m
 transports:
   - name: t
     direct:
 $1
+    retry: {initialBackoff: 1s, maxBackoff: 2s, queueLifetime: 10m}
 ${2:-}
 YAML
 }
@@ -365,6 +362,39 @@ broken_config_reload_keeps_previous() {
   out=$(send "$token" "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "not delivered after the broken reload: $out"
   [[ $(json_get "d['recipients'][0]['family']" <<<"$out") == IPV4 ]] || fail "previous config not in force: $out"
   echo "ok: a broken config on SIGHUP is reported with its line and the previous config stays in force"
+}
+
+relay_refused_unenforced_warned() {
+  # A relay transport: refused at start and by --check (nothing in this build would deliver it).
+  write_config "      addressFamily: IPv4" "  - name: smarthost
+    relay: {host: smtp.example.net, tls: implicit, port: 465}
+    routes: [{domains: [\"*.example.com\"]}]"
+  local out rc=0
+  out=$("$sidecar" --config "$work/sidecar.yaml" --check 2>&1) || rc=$?
+  [[ $rc == 2 ]] || fail "--check accepted a relay transport (exit $rc): $out"
+  grep -q 'transports\[1\].relay (transport "smarthost"): relay transports are not supported by this sidecar build yet' <<<"$out" ||
+    fail "no clear relay refusal: $out"
+  rc=0
+  out=$(in_sender "$sidecar" --config "$work/sidecar.yaml" 2>&1) || rc=$?
+  [[ $rc == 2 ]] || fail "the sidecar started with a relay transport (exit $rc): $out"
+  # Policies parsed but not enforced yet: one warning at start naming them, and mail still flows.
+  write_config "      addressFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]
+    limits:
+      perDestination:
+        - {domain: \"*\", maxConnections: 2, deliveriesPerConnection: 5}
+    pause: {bounceRateThreshold: \"5%\"}"
+  start_sidecar
+  local warning
+  warning=$(grep '"msg":"config fields are read but not enforced' "$work/sidecar.log") ||
+    fail "no warning about unenforced fields"
+  [[ $(grep -c '"msg":"config fields are read but not enforced' "$work/sidecar.log") == 1 ]] ||
+    fail "more than one warning: $warning"
+  grep -q 'transports\[0\].limits.perDestination\[0\].maxConnections, transports\[0\].pause' <<<"$warning" ||
+    fail "the warning does not name the fields: $warning"
+  local token=warn-$RANDOM$RANDOM
+  out=$(send "$token" "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "not delivered: $out"
+  echo "ok: a relay transport is refused with a clear error; unenforced fields get one warning naming them"
 }
 
 "$scenario"

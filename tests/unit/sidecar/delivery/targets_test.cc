@@ -48,8 +48,8 @@ HostAddresses host(std::string name, std::vector<std::string> v4, std::vector<st
   return h;
 }
 
-config::DirectTransport transport(FamilyPolicy family) {
-  config::DirectTransport t;
+sidecarconfig::DirectTransport transport(FamilyPolicy family) {
+  sidecarconfig::DirectTransport t;
   t.family = family;
   return t;
 }

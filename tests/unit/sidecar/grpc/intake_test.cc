@@ -24,7 +24,8 @@ struct Fixture {
   TempDir tmp;
   std::unique_ptr<spool::Spool> spool;
   metrics::Registry metrics;
-  std::shared_ptr<config::SidecarConfig> config = std::make_shared<config::SidecarConfig>();
+  std::shared_ptr<sidecarconfig::SidecarConfig> config =
+      std::make_shared<sidecarconfig::SidecarConfig>();
   std::mutex mu;
   std::vector<std::string> handedToDelivery;
   std::atomic<int> signCalls{0}, offloads{0};
@@ -38,7 +39,7 @@ struct Fixture {
     intake = std::make_unique<Intake>(Intake::Deps{
         .spool = *spool,
         .metrics = metrics,
-        .config = [this] { return std::shared_ptr<const config::SidecarConfig>(config); },
+        .config = [this] { return std::shared_ptr<const sidecarconfig::SidecarConfig>(config); },
         .accepted =
             [this](const std::string& id) {
               std::lock_guard lock(mu);

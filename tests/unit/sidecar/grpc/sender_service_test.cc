@@ -37,7 +37,7 @@ class SenderServiceTest : public ::testing::Test {
     intake_ = std::make_unique<Intake>(Intake::Deps{
         .spool = *spool_,
         .metrics = metrics_,
-        .config = [this] { return std::shared_ptr<const config::SidecarConfig>(config_); },
+        .config = [this] { return std::shared_ptr<const sidecarconfig::SidecarConfig>(config_); },
         .accepted = [](const std::string&) {}});
     service_ = std::make_unique<SenderService>(*intake_);
     auto running = startServer({"127.0.0.1:0"}, *service_);
@@ -67,7 +67,8 @@ class SenderServiceTest : public ::testing::Test {
   TempDir tmp_;
   std::unique_ptr<spool::Spool> spool_;
   metrics::Registry metrics_;
-  std::shared_ptr<config::SidecarConfig> config_ = std::make_shared<config::SidecarConfig>();
+  std::shared_ptr<sidecarconfig::SidecarConfig> config_ =
+      std::make_shared<sidecarconfig::SidecarConfig>();
   std::unique_ptr<Intake> intake_;
   std::unique_ptr<SenderService> service_;
   std::unique_ptr<grpc::Server> server_;
@@ -162,9 +163,9 @@ TEST(StartServerTest, ServesOnAUnixSocket) {
   TempDir tmp;
   auto spool = std::move(spool::Spool::open({.dir = tmp.path() / "spool"}).value());
   metrics::Registry metrics;
-  auto config = std::make_shared<config::SidecarConfig>();
+  auto config = std::make_shared<sidecarconfig::SidecarConfig>();
   config->hostname = "relay.example.com";
-  std::shared_ptr<const config::SidecarConfig> frozen = config;
+  std::shared_ptr<const sidecarconfig::SidecarConfig> frozen = config;
   Intake intake({.spool = *spool,
                  .metrics = metrics,
                  .config = [frozen] { return frozen; },
@@ -189,7 +190,7 @@ TEST(StartServerTest, RefusesAnAddressItCannotBind) {
   TempDir tmp;
   auto spool = std::move(spool::Spool::open({.dir = tmp.path()}).value());
   metrics::Registry metrics;
-  auto config = std::make_shared<const config::SidecarConfig>();
+  auto config = std::make_shared<const sidecarconfig::SidecarConfig>();
   Intake intake({.spool = *spool,
                  .metrics = metrics,
                  .config = [config] { return config; },

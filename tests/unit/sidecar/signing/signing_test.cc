@@ -45,7 +45,7 @@ class SigningTest : public ::testing::Test {
 };
 
 TEST_F(SigningTest, SignsWithRsaAndEd25519ThatVerify) {
-  config::Dkim cfg;
+  sidecarconfig::Dkim cfg;
   cfg.keys.push_back(
       {"example.com", "rsa1", "rsa-sha256", newKey(dkim::Algorithm::kRsaSha256, "rsa1")});
   cfg.keys.push_back(
@@ -62,7 +62,7 @@ TEST_F(SigningTest, SignsWithRsaAndEd25519ThatVerify) {
 }
 
 TEST_F(SigningTest, UnknownDomainUnsignedOrRefusedWhenRequired) {
-  config::Dkim cfg;
+  sidecarconfig::Dkim cfg;
   cfg.keys.push_back(
       {"example.com", "ed1", "ed25519-sha256", newKey(dkim::Algorithm::kEd25519Sha256, "ed1")});
   auto signer = MessageSigner::create(cfg);
@@ -81,7 +81,7 @@ TEST_F(SigningTest, UnknownDomainUnsignedOrRefusedWhenRequired) {
 
 // hasKeyFor answers exactly as sign() decides: the key's domain and its subdomains.
 TEST_F(SigningTest, HasKeyForMatchesWhatSignSigns) {
-  config::Dkim cfg;
+  sidecarconfig::Dkim cfg;
   cfg.keys.push_back(
       {"example.com", "ed1", "ed25519-sha256", newKey(dkim::Algorithm::kEd25519Sha256, "ed1")});
   auto signer = MessageSigner::create(cfg);
@@ -94,13 +94,13 @@ TEST_F(SigningTest, HasKeyForMatchesWhatSignSigns) {
   }
   EXPECT_TRUE((*signer)->hasKeyFor("mail.example.com"));
   EXPECT_FALSE((*signer)->hasKeyFor("badexample.com"));
-  auto none = MessageSigner::create(config::Dkim{});
+  auto none = MessageSigner::create(sidecarconfig::Dkim{});
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE((*none)->hasKeyFor("example.com"));
 }
 
 TEST_F(SigningTest, BrokenKeyFileKeepsPreviousKeyThenNewKeyIsPickedUp) {
-  config::Dkim cfg;
+  sidecarconfig::Dkim cfg;
   auto path = newKey(dkim::Algorithm::kEd25519Sha256, "ed1");
   cfg.keys.push_back({"example.com", "ed1", "ed25519-sha256", path});
   auto signer = MessageSigner::create(cfg);
@@ -127,7 +127,7 @@ TEST_F(SigningTest, BrokenKeyFileKeepsPreviousKeyThenNewKeyIsPickedUp) {
 }
 
 TEST_F(SigningTest, StartupFailsOnABadKeyNamingIt) {
-  config::Dkim cfg;
+  sidecarconfig::Dkim cfg;
   cfg.keys.push_back({"example.com", "rsa1", "rsa-sha256", (dir_ / "missing.pem").string()});
   auto signer = MessageSigner::create(cfg);
   ASSERT_FALSE(signer.ok());
