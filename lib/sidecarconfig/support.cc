@@ -13,9 +13,9 @@ Support sidecarSupport(const SidecarConfig& config) {
     for (size_t j = 0; j < t.perDestination.size(); ++j) {
       const auto& l = t.perDestination[j];
       const std::string lp = p + ".limits.perDestination[" + std::to_string(j) + "]";
-      // deliveriesPerConnection is enforced (a pooled session is closed after that many).
+      // deliveriesPerConnection is enforced (a pooled session is closed after that many), and
+      // maxConnections (the scheduler's admission policy).
       if (l.messagesPerMinute) s.unenforced.push_back(lp + ".messagesPerMinute");
-      if (l.maxConnections) s.unenforced.push_back(lp + ".maxConnections");
     }
     if (!t.warmup.empty()) s.unenforced.push_back(p + ".warmup");
     if (t.pause) s.unenforced.push_back(p + ".pause");

@@ -19,9 +19,28 @@ bool pending(const spool::Recipient& r) {
   return r.state == spool::RecipientState::kQueued || r.state == spool::RecipientState::kDeferred;
 }
 
-const char* familyLabel(std::optional<AddressFamily> f) {
-  if (!f) return "none";
-  return *f == AddressFamily::kIpv4 ? "ipv4" : "ipv6";
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// delivery.concurrency, and the maxConnections of the transport that serves the destination.
+policy::ConcurrencyLimits limitsFor(const sidecarconfig::SidecarConfig& config,
+                                    std::string_view destination) {
+  policy::ConcurrencyLimits limits{config.delivery.concurrency, std::nullopt};
+  if (const auto* transport = sidecarconfig::routeFor(config, destination))
+    if (const auto* l = sidecarconfig::limitsFor(*transport, destination))
+      limits.perDestination = l->maxConnections;
+  return limits;
+}
+
+policy::RetryPolicy retryPolicy(const sidecarconfig::Retry& retry) {
+  return {retry.initialBackoff, retry.maxBackoff, 2.0, retry.queueLifetime};
+}
+
+Outcome outcomeOf(const spool::Recipient& r) {
+  if (r.state == spool::RecipientState::kDelivered) return Outcome::kDelivered;
+  if (r.state == spool::RecipientState::kBounced) return Outcome::kBounced;
+  return Outcome::kDeferred;
 }
 
 }  // namespace
@@ -30,39 +49,25 @@ Engine::Engine(asio::io_context& io, spool::Spool& spool, dns::Resolver& resolve
                metrics::Registry& metrics, Options options)
     : io_(io),
       spool_(spool),
-      resolver_(resolver),
-      metrics_(metrics),
       options_(std::move(options)),
       config_(options_.config),
-      tls_(asio::ssl::context::tls_client),
-      rng_(static_cast<std::mt19937::result_type>(options_.rngSeed)),
+      direct_(io.get_executor(), resolver, pool_,
+              {options_.now, options_.rngSeed, options_.smtpTimeouts}),
+      outcomeMetrics_(metrics),
       wakeup_(io, asio::steady_timer::time_point::max()) {
-  tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                   asio::ssl::context::no_tlsv1_1);
-  tls_.set_default_verify_paths();
-  metrics_.describe("mailroom_delivered_total", "counter",
-                    "Recipients delivered, by destination domain and address family.");
-  metrics_.describe("mailroom_deferred_total", "counter",
-                    "Recipient delivery attempts deferred, by destination domain and family.");
-  metrics_.describe("mailroom_bounced_total", "counter",
-                    "Recipients bounced, by destination domain and address family.");
-  metrics_.describe("mailroom_family_fallback_total", "counter",
-                    "Retries over the other address family after a PTR rejection.");
-  metrics_.describe("mailroom_delivery_seconds", "histogram",
-                    "Time from acceptance to delivery of a recipient.");
-  metrics_.describe("mailroom_smtp_replies_total", "counter", "SMTP replies by class.");
-  metrics_.gaugeFn("mailroom_queue_depth",
-                   [this] { return static_cast<double>(spool_.queueDepth()); });
+  sinks_ = {&outcomeMetrics_, &outcomeLog_};
+  sinks_.insert(sinks_.end(), options_.sinks.begin(), options_.sinks.end());
+  metrics.gaugeFn("mailroom_queue_depth",
+                  [this] { return static_cast<double>(spool_.queueDepth()); });
   // Group commit at work: operations per flush is the batching factor.
-  metrics_.gaugeFn("mailroom_spool_flushes_total",
-                   [this] { return static_cast<double>(spool_.stats().commits); });
-  metrics_.describe("mailroom_spool_flushes_total", "counter",
-                    "Journal batches written, each with one fdatasync.");
-  metrics_.gaugeFn("mailroom_spool_operations_total",
-                   [this] { return static_cast<double>(spool_.stats().operations); });
-  metrics_.describe("mailroom_spool_operations_total", "counter",
-                    "Spool operations (accepts, updates, removes) committed.");
+  metrics.gaugeFn("mailroom_spool_flushes_total",
+                  [this] { return static_cast<double>(spool_.stats().commits); });
+  metrics.describe("mailroom_spool_flushes_total", "counter",
+                   "Journal batches written, each with one fdatasync.");
+  metrics.gaugeFn("mailroom_spool_operations_total",
+                  [this] { return static_cast<double>(spool_.stats().operations); });
+  metrics.describe("mailroom_spool_operations_total", "counter",
+                   "Spool operations (accepts, updates, removes) committed.");
 }
 
 Engine::~Engine() = default;
@@ -82,7 +87,10 @@ void Engine::enqueue(const std::string& id) {
 }
 
 void Engine::setConfig(std::shared_ptr<const sidecarconfig::SidecarConfig> config) {
-  asio::post(io_, [this, config = std::move(config)] { config_ = config; });
+  asio::post(io_, [this, config = std::move(config)] {
+    config_ = config;
+    wake();  // raised limits may let waiting jobs start
+  });
 }
 
 void Engine::stop() {
@@ -109,16 +117,9 @@ Task<void> Engine::schedulerLoop() {
     while (!due_.empty() && due_.top().at <= now) {
       auto id = due_.top().id;
       due_.pop();
-      if (!inFlight_.count(id) && readySet_.insert(id).second) ready_.push_back(id);
+      makeJobs(id, now);
     }
-    while (!ready_.empty() && active_ < config_->delivery.concurrency) {
-      auto id = std::move(ready_.front());
-      ready_.pop_front();
-      readySet_.erase(id);
-      ++active_;
-      inFlight_.insert(id);
-      asio::co_spawn(io_, runJob(std::move(id)), asio::detached);
-    }
+    dispatch();
     if (now - lastPurge_ >= options_.purgeInterval) {
       lastPurge_ = now;
       if (auto r = spool_.purge(now); !r.ok())
@@ -137,62 +138,161 @@ Task<void> Engine::schedulerLoop() {
   }
 }
 
-Task<void> Engine::runJob(std::string id) {
-  bool slot = true;  // this job's share of delivery.concurrency
-  if (auto env = spool_.find(id)) {
-    try {
-      co_await deliverEnvelope(std::move(*env), slot);
-    } catch (const std::exception& e) {
-      // A broken invariant in one job must not stop the others; retry in a minute.
-      log::error("delivery job failed", {{"id", id}, {"error", e.what()}});
-      schedule(id, options_.now() + std::chrono::minutes(1));
+// The message's due recipients, one job per destination domain that has none queued or running
+// (that job reschedules the message when it ends).
+void Engine::makeJobs(const std::string& id, spool::TimePoint now) {
+  auto it = messages_.find(id);
+  std::optional<spool::Envelope> loaded;
+  const spool::Envelope* env = nullptr;
+  if (it != messages_.end() && it->second.busy > 0) {
+    env = &it->second.envelope;
+  } else {
+    loaded = spool_.find(id);
+    if (!loaded) return;
+    env = &*loaded;
+  }
+  std::vector<DeliveryJob> jobs;  // in the order of the recipients; usually one
+  for (size_t i = 0; i < env->recipients.size(); ++i) {
+    const auto& r = env->recipients[i];
+    if (!pending(r) || r.nextAttempt > now) continue;
+    auto domain = domainOf(r.address);
+    auto job = std::find_if(jobs.begin(), jobs.end(),
+                            [&](const DeliveryJob& j) { return j.destination == domain; });
+    if (job != jobs.end())
+      job->recipients.push_back(i);
+    else
+      jobs.push_back({id, std::move(domain), {i}});
+  }
+  if (jobs.empty()) return;
+  Message& m = it != messages_.end() ? it->second : messages_[id];
+  for (auto& job : jobs) {
+    if (contains(m.destinations, job.destination)) continue;
+    m.destinations.push_back(job.destination);
+    queues_.push(std::move(job));
+  }
+  if (m.destinations.empty()) messages_.erase(id);
+}
+
+void Engine::dispatch() {
+  if (stopping_) return;
+  const DestinationQueues::LimitsFor limits = [this](std::string_view destination) {
+    return limitsFor(*config_, destination);
+  };
+  while (auto job = queues_.next(limits))
+    asio::co_spawn(io_, runJob(std::move(*job)), asio::detached);
+}
+
+Task<void> Engine::runJob(DeliveryJob job) {
+  auto config = config_;                     // this attempt keeps the config it started with
+  Message& m = messages_.at(job.messageId);  // stays until this job's jobDone
+  bool failed = false;
+  try {
+    const bool made = co_await attempt(m, job, std::move(config));
+    failed = !made;
+  } catch (const std::exception& e) {
+    // A broken invariant in one job must not stop the others; retry in a minute.
+    log::error("delivery job failed", {{"id", job.messageId}, {"error", e.what()}});
+    failed = true;
+  }
+  jobDone(job, failed);
+}
+
+// One attempt: false when it could not be made (nothing to save; retry in a minute).
+Task<bool> Engine::attempt(Message& m, const DeliveryJob& job,
+                           std::shared_ptr<const sidecarconfig::SidecarConfig> config) {
+  bool holdsSlot = true;
+  auto freeSlot = [&] {
+    if (!holdsSlot) return;
+    holdsSlot = false;
+    queues_.finished(job.destination);
+    wake();
+  };
+  struct Busy {  // the envelope stays loaded while this job runs or saves
+    Message& m;
+    ~Busy() { --m.busy; }
+  };
+  if (m.busy++ == 0) {
+    auto env = spool_.find(job.messageId);
+    m.envelope = env ? std::move(*env) : spool::Envelope{};
+    m.bytes.reset();
+  }
+  Busy busy{m};
+  if (m.envelope.id.empty()) {
+    freeSlot();
+    co_return false;
+  }
+  if (!m.bytes) {
+    auto read = spool_.readMessage(job.messageId);
+    if (!read.ok()) {
+      log::error("cannot read spooled message",
+                 {{"id", job.messageId}, {"error", read.error().message}});
+      freeSlot();
+      co_return false;
     }
+    m.bytes = std::move(*read);
   }
-  inFlight_.erase(id);
-  releaseSlot(slot);
-}
-
-void Engine::releaseSlot(bool& slot) {
-  if (!slot) return;
-  slot = false;
-  --active_;
-  wake();
-}
-
-Task<void> Engine::deliverEnvelope(spool::Envelope envelope, bool& slot) {
-  const auto now = options_.now();
-  const spool::Envelope before = envelope;
-  auto message = spool_.readMessage(envelope.id);
-  if (!message.ok()) {
-    log::error("cannot read spooled message",
-               {{"id", envelope.id}, {"error", message.error().message}});
-    schedule(envelope.id, now + std::chrono::minutes(5));
-    co_return;
+  std::vector<size_t> due;
+  for (size_t i : job.recipients)
+    if (pending(m.envelope.recipients[i])) due.push_back(i);
+  const sidecarconfig::Transport* transport = sidecarconfig::routeFor(*config, job.destination);
+  DestinationAttempt books(m.envelope, job.destination, due,
+                           retryPolicy(transport ? transport->retry : sidecarconfig::Retry{}),
+                           options_.now());
+  try {
+    if (!transport) {
+      books.finishAll(true, {0, "5.3.5", ""}, "no transport routes mail for " + job.destination);
+    } else if (DeliveryStrategy* strategy = strategyFor(*transport)) {
+      co_await strategy->deliver(books, *m.bytes, *transport, *config);
+      books.finishOpen();
+    } else {  // the sidecar refuses such configs at load; never lose mail
+      books.finishAll(
+          false, {0, "4.3.5", ""},
+          "transport \"" + transport->name + "\" is a relay, not supported by this build yet");
+    }
+  } catch (...) {
+    freeSlot();
+    throw;
   }
-  // One transaction per destination domain, recipients in their original order.
-  std::map<std::string, std::vector<size_t>> byDomain;
-  for (size_t i = 0; i < envelope.recipients.size(); ++i) {
-    const auto& r = envelope.recipients[i];
-    if (pending(r) && r.nextAttempt <= now) byDomain[domainOf(r.address)].push_back(i);
-  }
-  for (const auto& [domain, indices] : byDomain)
-    co_await deliverDomain(envelope, *message, domain, indices);
-  // The SMTP work is done: free the slot for the next job while this one waits for the
-  // durable write of its outcome (the id stays in flight until then).
-  releaseSlot(slot);
-
-  auto saved = co_await saveOutcome(envelope);
+  // The SMTP work is done: free the slot for the next job while this one waits for the durable
+  // write of its outcome (the destination stays taken for this message until then).
+  freeSlot();
+  auto saved = co_await saveOutcome(m.envelope);
   if (!saved.ok()) {
     // The attempt happened but its outcome is not durable: try again (a duplicate is possible,
     // bounded by this one message) rather than lose the recipients.
-    log::error("spool update failed", {{"id", envelope.id}, {"error", saved.error().message}});
+    log::error("spool update failed", {{"id", job.messageId}, {"error", saved.error().message}});
   }
-  recordOutcome(before, envelope);
+  publish(m, books);
+  co_return true;
+}
 
+void Engine::jobDone(const DeliveryJob& job, bool failed) {
+  auto it = messages_.find(job.messageId);
+  Message& m = it->second;
+  std::erase(m.destinations, job.destination);
+  // The recipients no other job of this message will reschedule: those of this job's domain,
+  // and every other one when no other job is queued or running.
   spool::TimePoint next = spool::TimePoint::max();
-  for (const auto& r : envelope.recipients)
-    if (pending(r)) next = std::min(next, r.nextAttempt);
-  if (next != spool::TimePoint::max()) schedule(envelope.id, next);
+  if (failed) {
+    next = options_.now() + std::chrono::minutes(1);
+  } else {
+    for (const auto& r : m.envelope.recipients)
+      if (pending(r) && (m.destinations.empty() || !contains(m.destinations, domainOf(r.address))))
+        next = std::min(next, r.nextAttempt);
+  }
+  if (m.busy == 0) {
+    m.envelope = {};
+    m.bytes.reset();
+  }
+  const std::string id = job.messageId;
+  if (m.destinations.empty()) messages_.erase(it);
+  if (next != spool::TimePoint::max()) schedule(id, next);
+}
+
+// Relay transports are refused at config load until RelayDelivery lands: no strategy.
+DeliveryStrategy* Engine::strategyFor(const sidecarconfig::Transport& transport) {
+  if (transport.direct()) return &direct_;
+  return nullptr;
 }
 
 Task<Result<void>> Engine::saveOutcome(const spool::Envelope& envelope) {
@@ -209,41 +309,37 @@ Task<Result<void>> Engine::saveOutcome(const spool::Envelope& envelope) {
       initiation, asio::use_awaitable);
 }
 
-void Engine::recordOutcome(const spool::Envelope& before, const spool::Envelope& after) {
-  for (size_t i = 0; i < after.recipients.size(); ++i) {
-    const auto& b = before.recipients[i];
-    const auto& a = after.recipients[i];
-    if (a.attempts == b.attempts) continue;
-    metrics::Labels labels{{"domain", domainOf(a.address)}, {"family", familyLabel(a.family)}};
-    std::vector<log::Field> fields;
-    switch (a.state) {
-      case spool::RecipientState::kDelivered:
-        metrics_.inc("mailroom_delivered_total", labels);
-        metrics_.observe("mailroom_delivery_seconds", {},
-                         std::chrono::duration<double>(options_.now() - after.acceptedAt).count());
-        log::info("delivered", {{"id", after.id},
-                                {"rcpt_domain", domainOf(a.address)},
-                                {"mx", a.mxHost},
-                                {"ip", a.ip},
-                                {"source_ip", a.sourceIp},
-                                {"code", a.lastReply.code},
-                                {"summary", a.summary}});
-        break;
-      case spool::RecipientState::kBounced:
-        metrics_.inc("mailroom_bounced_total", labels);
-        log::warn("bounced", {{"id", after.id},
-                              {"rcpt_domain", domainOf(a.address)},
-                              {"code", a.lastReply.code},
-                              {"enhanced", a.lastReply.enhanced},
-                              {"summary", a.summary}});
-        break;
-      default:
-        metrics_.inc("mailroom_deferred_total", labels);
-        log::info("deferred", {{"id", after.id},
-                               {"rcpt_domain", domainOf(a.address)},
-                               {"code", a.lastReply.code},
-                               {"summary", a.summary}});
+void Engine::publish(const Message& m, const DestinationAttempt& attempt) {
+  const auto now = options_.now();
+  for (const auto& t : attempt.tracks()) {
+    const auto& r = m.envelope.recipients[t.index];
+    RecipientOutcome o;
+    o.outcome = outcomeOf(r);
+    o.messageId = m.envelope.id;
+    o.recipient = r.address;
+    o.destination = attempt.destination();
+    o.attempt = r.attempts;
+    o.rows = std::span<const spool::Attempt>(r.history).subspan(t.firstRow);
+    if (o.outcome == Outcome::kDelivered) {
+      o.mxHost = r.mxHost;
+      o.ip = r.ip;
+      o.sourceIp = r.sourceIp;
+      o.family = r.family;
+    } else {
+      if (!o.rows.empty()) {
+        const auto& last = o.rows.back();
+        o.mxHost = last.mxHost;
+        o.ip = last.ip;
+        o.sourceIp = last.sourceIp;
+        o.family = last.family;
+      }
+      o.classification = classifyReply(r.lastReply.code, r.lastReply.enhanced, r.lastReply.text);
     }
+    o.reply = &r.lastReply;
+    o.summary = r.summary;
+    o.acceptedAt = m.envelope.acceptedAt;
+    o.at = now;
+    for (auto* sink : sinks_) sink->onOutcome(o);
   }
 }
 

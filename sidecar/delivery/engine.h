@@ -1,30 +1,36 @@
-// The delivery engine: takes spooled messages whose recipients are due, groups recipients by
-// destination domain (one SMTP transaction per domain, RFC 5321 §3.3), routes each domain to
-// its Transport, resolves MX and addresses, and tries targets in order: next address / next MX
-// on connection failure or 4xx, 5xx permanent for that recipient — except a reverse-DNS (PTR)
-// rejection over one address family when the transport allows the other: that is retried over
-// the other family at once, in the same attempt, and the recipient's status says why.
+// The delivery engine: the scheduler keyed by destination. Spooled messages whose recipients
+// are due become one job per destination domain (one SMTP transaction per domain, RFC 5321
+// §3.3) in that destination's queue (destination_queues.h); a job starts when the admission
+// policy (sidecar/policy/admission.h) allows it under delivery.concurrency and the
+// destination's maxConnections (the routed transport's limits.perDestination) —
+// until then it waits, neither bounced nor counted as an attempt. A started job is routed to
+// its Transport and handed to the transport's delivery strategy (strategy.h: direct today),
+// which keeps its books in a DestinationAttempt; the engine then writes the outcome to the
+// spool and, once durable, publishes each recipient's outcome to the outcome sinks
+// (outcome.h: metrics, logs, later reports).
 //
-// Everything runs on one io_context thread; spool writes complete asynchronously (group commit)
-// and resume the job on that thread.
+// Jobs of one message run independently; they share the message's envelope (each changes only
+// its own recipients) and each writes it whole, so the latest write holds every finished job.
+// Everything runs on one io_context thread; spool writes complete asynchronously (group
+// commit) and resume the job on that thread.
 #pragma once
 
 #include <chrono>
 #include <functional>
-#include <map>
 #include <memory>
 #include <queue>
 #include <random>
-#include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
-
-#include <boost/asio/ssl.hpp>
 
 #include "lib/common/asio.h"
 #include "lib/dns/resolver.h"
 #include "lib/metrics/metrics.h"
 #include "lib/sidecarconfig/config.h"
+#include "sidecar/delivery/destination_queues.h"
+#include "sidecar/delivery/direct_delivery.h"
+#include "sidecar/delivery/outcome_subscribers.h"
 #include "sidecar/delivery/session_pool.h"
 #include "sidecar/spool/spool.h"
 
@@ -37,6 +43,9 @@ class Engine {
     std::function<spool::TimePoint()> now = [] { return spool::Clock::now(); };
     uint64_t rngSeed = std::random_device{}();
     std::chrono::seconds purgeInterval{60};
+    smtp::Timeouts smtpTimeouts = {};  // RFC 5321 defaults; tests shorten them
+    // Subscribers besides the metrics and the logs; they must outlive the engine.
+    std::vector<OutcomeSink*> sinks = {};
   };
 
   Engine(asio::io_context& io, spool::Spool& spool, dns::Resolver& resolver,
@@ -47,12 +56,14 @@ class Engine {
   void start();
   // A message was accepted: deliver it now. Thread-safe.
   void enqueue(const std::string& id);
-  // Replaces transports, routes and retry settings for new attempts. Thread-safe.
+  // Replaces transports, routes, limits and retry settings for new attempts. Thread-safe.
   void setConfig(std::shared_ptr<const sidecarconfig::SidecarConfig> config);
   // Stops scheduling new attempts and closes idle sessions. Thread-safe.
   void stop();
 
-  size_t inFlight() const { return inFlight_.size(); }
+  // Deliveries in progress (holding a slot), and jobs waiting for one.
+  int active() const { return queues_.active(); }
+  size_t waiting() const { return queues_.waiting(); }
 
  private:
   struct Due {
@@ -60,33 +71,41 @@ class Engine {
     std::string id;
     bool operator>(const Due& o) const { return at > o.at; }
   };
+  // A message with jobs queued or running. The envelope and bytes are held only while a job
+  // runs or saves (busy > 0): waiting jobs cost no copy of the message.
+  struct Message {
+    std::vector<std::string> destinations;  // with a job queued, running or saving
+    int busy = 0;
+    spool::Envelope envelope;
+    std::optional<std::string> bytes;
+  };
 
   void schedule(const std::string& id, spool::TimePoint at);
   void wake();
   Task<void> schedulerLoop();
-  Task<void> runJob(std::string id);
-  Task<void> deliverEnvelope(spool::Envelope envelope, bool& slot);
-  void releaseSlot(bool& slot);
-  Task<void> deliverDomain(spool::Envelope& envelope, const std::string& message,
-                           const std::string& domain, const std::vector<size_t>& recipients);
+  void makeJobs(const std::string& id, spool::TimePoint now);
+  void dispatch();
+  Task<void> runJob(DeliveryJob job);
+  Task<bool> attempt(Message& m, const DeliveryJob& job,
+                     std::shared_ptr<const sidecarconfig::SidecarConfig> config);
   Task<Result<void>> saveOutcome(const spool::Envelope& envelope);  // durable spool update
-  void recordOutcome(const spool::Envelope& before, const spool::Envelope& after);
+  void publish(const Message& m, const DestinationAttempt& attempt);
+  void jobDone(const DeliveryJob& job, bool failed);
+  DeliveryStrategy* strategyFor(const sidecarconfig::Transport& transport);
 
   asio::io_context& io_;
   spool::Spool& spool_;
-  dns::Resolver& resolver_;
-  metrics::Registry& metrics_;
   Options options_;
   std::shared_ptr<const sidecarconfig::SidecarConfig> config_;
-  asio::ssl::context tls_;
-  std::mt19937 rng_;
   SessionPool pool_;
+  DirectDelivery direct_;
+  OutcomeMetrics outcomeMetrics_;
+  OutcomeLog outcomeLog_;
+  std::vector<OutcomeSink*> sinks_;
 
   std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;
-  std::set<std::string> inFlight_;
-  std::deque<std::string> ready_;
-  std::set<std::string> readySet_;  // membership of ready_, so dedupe is O(log n)
-  int active_ = 0;
+  std::unordered_map<std::string, Message> messages_;
+  DestinationQueues queues_;
   bool stopping_ = false;
   asio::steady_timer wakeup_;
   spool::TimePoint lastPurge_{};

@@ -6,7 +6,7 @@ namespace mailroom::policy {
 
 Admission admit(const Occupancy& occupancy, const ConcurrencyLimits& limits) {
   if (occupancy.total >= std::max(limits.total, 1)) return Admission::kWaitTotal;
-  if (occupancy.destination >= std::max(limits.perDestination, 1))
+  if (limits.perDestination && occupancy.destination >= std::max(*limits.perDestination, 1))
     return Admission::kWaitDestination;
   return Admission::kStart;
 }

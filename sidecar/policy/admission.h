@@ -7,6 +7,8 @@
 // further inputs of the same decision.
 #pragma once
 
+#include <optional>
+
 namespace mailroom::policy {
 
 // What is in progress right now.
@@ -17,8 +19,8 @@ struct Occupancy {
 
 // Configured limits; a value below 1 counts as 1 (nothing would ever start at 0).
 struct ConcurrencyLimits {
-  int total = 20;
-  int perDestination = 10;
+  int total = 20;                     // delivery.concurrency
+  std::optional<int> perDestination;  // the destination's maxConnections; unset: none
 };
 
 enum class Admission {

@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <boost/asio/ssl.hpp>
 #include <stdexcept>
 
@@ -66,7 +67,7 @@ struct FakeSmtpServer::Conn {
 FakeSmtpServer::FakeSmtpServer(asio::any_io_executor executor, FakeSmtpOptions options)
     : executor_(executor),
       options_(std::move(options)),
-      acceptor_(executor, tcp::endpoint(options_.listen, 0)),
+      acceptor_(executor, tcp::endpoint(options_.listen, options_.port)),
       stopped_(executor) {
   endpoint_ = acceptor_.local_endpoint();
   stopped_.expires_at(asio::steady_timer::time_point::max());
@@ -111,6 +112,11 @@ Task<void> FakeSmtpServer::accept() {
 
 Task<void> FakeSmtpServer::serve(std::shared_ptr<Conn> conn) {
   FakeSmtpConnection& rec = *conn->record;
+  struct Counted {  // until this connection's coroutine ends
+    int& open;
+    Counted(int& o, int& peak) : open(o) { peak = std::max(peak, ++open); }
+    ~Counted() { --open; }
+  } counted(open_, peakOpen_);
   boost::system::error_code ec;
   auto send = [&](const std::string& reply) -> Task<bool> {
     std::string bytes = reply + "\r\n";

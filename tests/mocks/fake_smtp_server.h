@@ -54,6 +54,9 @@ struct FakeSmtpConnection {
 
 struct FakeSmtpOptions {
   asio::ip::address listen = asio::ip::make_address("127.0.0.1");
+  // 0: chosen by the kernel. A fixed one only to put a second server (another loopback
+  // address or family) on the port of a first one, as MX hosts of one domain share port 25.
+  uint16_t port = 0;
   std::string hostname = "mx.fake.test";
   // Announced after the first EHLO line; STARTTLS is added when certPem is set and TLS is off.
   std::vector<std::string> extensions = {"PIPELINING", "8BITMIME", "SMTPUTF8",
@@ -73,6 +76,9 @@ class FakeSmtpServer {
   const std::vector<std::shared_ptr<FakeSmtpConnection>>& connections() const {
     return connections_;
   }
+  // Connections open now, and the most that were open at once.
+  int openConnections() const { return open_; }
+  int peakOpenConnections() const { return peakOpen_; }
 
  private:
   struct Conn;
@@ -86,6 +92,7 @@ class FakeSmtpServer {
   asio::steady_timer stopped_;  // stalled connections wait on it
   std::vector<std::shared_ptr<FakeSmtpConnection>> connections_;
   std::vector<std::weak_ptr<Conn>> live_;
+  int open_ = 0, peakOpen_ = 0;
   std::shared_ptr<void> tlsContext_;  // asio::ssl::context, kept out of this header
 };
 

@@ -390,7 +390,7 @@ relay_refused_unenforced_warned() {
     fail "no warning about unenforced fields"
   [[ $(grep -c '"msg":"config fields are read but not enforced' "$work/sidecar.log") == 1 ]] ||
     fail "more than one warning: $warning"
-  grep -q 'transports\[0\].limits.perDestination\[0\].maxConnections, transports\[0\].pause' <<<"$warning" ||
+  grep -q '"fields":"transports\[0\].pause"' <<<"$warning" ||
     fail "the warning does not name the fields: $warning"
   local token=warn-$RANDOM$RANDOM
   out=$(send "$token" "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "not delivered: $out"

@@ -23,9 +23,7 @@ TEST(Support, RelayIsRefusedAndPoliciesAreNamed) {
       << s.refused[0];
   EXPECT_EQ(s.unenforced, (std::vector<std::string>{
                               "transports[0].limits.perDestination[0].messagesPerMinute",
-                              "transports[0].limits.perDestination[0].maxConnections",
                               "transports[0].limits.perDestination[1].messagesPerMinute",
-                              "transports[0].limits.perDestination[2].maxConnections",
                               "transports[0].warmup",
                               "transports[0].pause",
                           }));

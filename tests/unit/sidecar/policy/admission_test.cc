@@ -31,6 +31,8 @@ TEST(AdmissionTest, Table) {
        Admission::kWaitTotal},
       {"per-destination limit above total", {3, 3}, {4, 50}, Admission::kStart},
       {"per-destination limit of 2", {2, 2}, {4, 2}, Admission::kWaitDestination},
+      {"no per-destination limit: only the total", {19, 19}, {20, std::nullopt}, Admission::kStart},
+      {"no per-destination limit, total full", {20, 20}, {20, std::nullopt}, Admission::kWaitTotal},
       {"zero limits count as one: first starts", {0, 0}, {0, 0}, Admission::kStart},
       {"zero limits count as one: second waits", {1, 0}, {0, 0}, Admission::kWaitTotal},
       {"negative per-destination counts as one", {1, 1}, {20, -5}, Admission::kWaitDestination},

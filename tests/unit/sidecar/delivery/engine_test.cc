@@ -1,0 +1,493 @@
+// The engine end to end inside one process: a real spool in a temporary directory, the
+// map-backed FakeResolver, in-process FakeSmtpServers on loopback (port 0; a second server on
+// another loopback address or ::1 shares the first one's port, as MX hosts share port 25), an
+// injected clock that never moves (so deferred recipients are not retried here), and a sink
+// that records every published outcome. No sleeps: each test runs the io_context until the
+// outcomes it waits for were published; a watchdog fails it if they never are.
+#include "sidecar/delivery/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/mocks/fake_resolver.h"
+#include "tests/mocks/fake_smtp_server.h"
+#include "tests/unit/sidecar/spool/temp_dir.h"
+
+namespace mailroom::delivery {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeSmtpOptions;
+using testing::FakeSmtpServer;
+using testing::SmtpAction;
+
+constexpr std::string_view kMessage = "From: a@example.org\r\nSubject: hi\r\n\r\nhello\r\n";
+
+// A copy of what the engine published (the views die with the call).
+struct Seen {
+  Outcome outcome;
+  std::string messageId, recipient, destination, mxHost, ip, sourceIp, summary;
+  std::optional<AddressFamily> family;
+  spool::Reply reply;
+  Classification classification;
+  int attempt;
+  std::vector<spool::Attempt> rows;
+  int activeThen;  // deliveries in progress when it was published
+};
+
+class EngineTest : public ::testing::Test, public OutcomeSink {
+ protected:
+  void SetUp() override {
+    spool::Spool::Options so;
+    so.dir = tmp_.path();
+    so.fsync = false;
+    auto s = spool::Spool::open(so);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    spool_ = std::move(*s);
+    config_->hostname = "client.example.org";
+    sidecarconfig::DirectTransport d;
+    d.family.only = AddressFamily::kIpv4;
+    d.tls = TlsPolicy::kNone;
+    sidecarconfig::Transport t;
+    t.name = "direct";
+    t.mode = d;
+    config_->transports = {t};
+  }
+
+  sidecarconfig::DirectTransport& direct() {
+    return std::get<sidecarconfig::DirectTransport>(config_->transports[0].mode);
+  }
+  void maxConnections(int n) {
+    sidecarconfig::DestinationLimits l;
+    l.domain = "*";
+    l.maxConnections = n;
+    config_->transports[0].perDestination = {l};
+  }
+
+  // A server on 127.0.0.1 (port chosen by the kernel) or on `listen` at the first one's port.
+  FakeSmtpServer& server(
+      std::string listen = "127.0.0.1",
+      std::function<SmtpAction(const testing::FakeSmtpConnection&, const testing::SmtpCommand&)>
+          script = nullptr) {
+    FakeSmtpOptions o;
+    o.listen = asio::ip::make_address(listen);
+    o.port = servers_.empty() ? 0 : servers_[0]->endpoint().port();
+    o.script = std::move(script);
+    servers_.push_back(std::make_unique<FakeSmtpServer>(io_.get_executor(), o));
+    direct().port = servers_[0]->endpoint().port();
+    return *servers_.back();
+  }
+
+  std::string accept(std::vector<std::string> recipients) {
+    spool::Envelope e;
+    e.mailFrom = "bounce@example.org";
+    for (auto& address : recipients) {
+      spool::Recipient r;
+      r.address = address;
+      r.nextAttempt = now_;
+      e.recipients.push_back(std::move(r));
+    }
+    e.acceptedAt = now_;
+    auto a = spool_->accept(std::move(e), kMessage);
+    EXPECT_TRUE(a.ok()) << a.error().message;
+    return a.ok() ? a->id : "";
+  }
+
+  // Starts the engine with `ids` enqueued and runs until `outcomes` were published (or the
+  // watchdog fires), then stops the engine and the servers and lets everything finish.
+  void run(const std::vector<std::string>& ids, size_t outcomes) {
+    Engine::Options o;
+    o.config = config_;
+    o.now = [this] { return now_; };
+    o.rngSeed = 1;
+    o.sinks = {this};
+    for (auto* t : {&o.smtpTimeouts.connect, &o.smtpTimeouts.greeting, &o.smtpTimeouts.ehlo,
+                    &o.smtpTimeouts.mail, &o.smtpTimeouts.rcpt, &o.smtpTimeouts.dataInit,
+                    &o.smtpTimeouts.dataBlock, &o.smtpTimeouts.dataTerm, &o.smtpTimeouts.quit})
+      *t = 20s;
+    engine_ = std::make_unique<Engine>(io_, *spool_, resolver_, metrics_, o);
+    want_ = outcomes;
+    asio::steady_timer watchdog(io_, 30s);
+    watchdog.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      ADD_FAILURE() << "only " << seen_.size() << " of " << want_ << " outcomes published";
+      finish();
+    });
+    watchdog_ = &watchdog;
+    for (const auto& id : ids) engine_->enqueue(id);
+    engine_->start();
+    io_.run();
+    watchdog_ = nullptr;
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    if (watchdog_) watchdog_->cancel();
+    engine_->stop();
+    // After the engine's stop: its idle sessions are quitting; the servers close the rest.
+    asio::post(io_, [this] {
+      for (auto& s : servers_) s->stop();
+    });
+  }
+
+  void onOutcome(const RecipientOutcome& o) override {
+    seen_.push_back({o.outcome, std::string(o.messageId), std::string(o.recipient),
+                     std::string(o.destination), std::string(o.mxHost), std::string(o.ip),
+                     std::string(o.sourceIp), std::string(o.summary), o.family, *o.reply,
+                     o.classification, o.attempt,
+                     std::vector<spool::Attempt>(o.rows.begin(), o.rows.end()), engine_->active()});
+    if (onSeen_) onSeen_(seen_.back());
+    if (seen_.size() >= want_) finish();
+  }
+
+  const Seen& outcomeFor(const std::string& recipient) {
+    for (const auto& s : seen_)
+      if (s.recipient == recipient) return s;
+    ADD_FAILURE() << "no outcome for " << recipient;
+    static Seen none{};
+    return none;
+  }
+
+  spool::Recipient stored(const std::string& id, size_t i) {
+    auto e = spool_->find(id);
+    EXPECT_TRUE(e.has_value());
+    return e ? e->recipients.at(i) : spool::Recipient{};
+  }
+
+  asio::io_context io_;
+  spool::testing::TempDir tmp_;
+  std::unique_ptr<spool::Spool> spool_;
+  testing::FakeResolver resolver_;
+  metrics::Registry metrics_;
+  std::shared_ptr<sidecarconfig::SidecarConfig> config_ =
+      std::make_shared<sidecarconfig::SidecarConfig>();
+  spool::TimePoint now_ = spool::TimePoint(std::chrono::seconds(1'800'000'000));
+  std::vector<std::unique_ptr<FakeSmtpServer>> servers_;
+  std::unique_ptr<Engine> engine_;
+  std::vector<Seen> seen_;
+  std::function<void(const Seen&)> onSeen_;
+  size_t want_ = 0;
+  bool finished_ = false;
+  asio::steady_timer* watchdog_ = nullptr;
+};
+
+TEST_F(EngineTest, DeliversToTheMxInOneTransaction) {
+  auto& mx = server();
+  resolver_.addMx("example.net", 10, "mx1.example.net");
+  resolver_.addA("mx1.example.net", "127.0.0.1");
+  auto id = accept({"a@example.net", "b@Example.NET"});
+
+  run({id}, 2);
+
+  ASSERT_EQ(mx.connections().size(), 1u);
+  ASSERT_EQ(mx.connections()[0]->messages.size(), 1u);
+  EXPECT_EQ(mx.connections()[0]->messages[0].recipients,
+            (std::vector<std::string>{"a@example.net", "b@Example.NET"}));
+  for (size_t i = 0; i < 2; ++i) {
+    auto r = stored(id, i);
+    EXPECT_EQ(r.state, spool::RecipientState::kDelivered);
+    EXPECT_EQ(r.attempts, 1);
+    EXPECT_EQ(r.mxHost, "mx1.example.net");
+  }
+  const Seen& a = outcomeFor("a@example.net");
+  EXPECT_EQ(a.outcome, Outcome::kDelivered);
+  EXPECT_EQ(a.messageId, id);
+  EXPECT_EQ(a.destination, "example.net");
+  EXPECT_EQ(a.mxHost, "mx1.example.net");
+  EXPECT_EQ(a.ip, "127.0.0.1");
+  EXPECT_EQ(a.sourceIp, "127.0.0.1");
+  EXPECT_EQ(a.family, AddressFamily::kIpv4);
+  EXPECT_EQ(a.reply.code, 250);
+  EXPECT_EQ(a.attempt, 1);
+  ASSERT_EQ(a.rows.size(), 1u);
+  EXPECT_EQ(a.rows[0].outcome, "delivered");
+  EXPECT_EQ(outcomeFor("b@Example.NET").destination, "example.net");
+  EXPECT_EQ(
+      metrics_.value("mailroom_delivered_total", {{"domain", "example.net"}, {"family", "ipv4"}}),
+      2);
+  EXPECT_EQ(metrics_.value("mailroom_smtp_replies_total", {{"class", "2xx"}}), 2);
+}
+
+TEST_F(EngineTest, NextMxOnConnectionFailureAndOn4xx) {
+  auto& good = server("127.0.0.1");
+  auto& busy = server("127.0.0.2", [](const auto&, const testing::SmtpCommand& c) {
+    return c.verb == "RCPT" ? SmtpAction::say("451 4.3.2 try again later")
+                            : SmtpAction::byDefault();
+  });
+  // mx1: nothing listens on 127.0.0.3 (connection refused); mx2 answers 4xx; mx3 takes it.
+  resolver_.addMx("example.net", 10, "mx1.example.net");
+  resolver_.addMx("example.net", 20, "mx2.example.net");
+  resolver_.addMx("example.net", 30, "mx3.example.net");
+  resolver_.addA("mx1.example.net", "127.0.0.3");
+  resolver_.addA("mx2.example.net", "127.0.0.2");
+  resolver_.addA("mx3.example.net", "127.0.0.1");
+  auto id = accept({"a@example.net"});
+
+  run({id}, 1);
+
+  EXPECT_EQ(busy.connections().size(), 1u);
+  ASSERT_EQ(good.connections().size(), 1u);
+  EXPECT_EQ(good.connections()[0]->messages.size(), 1u);
+  const Seen& a = outcomeFor("a@example.net");
+  EXPECT_EQ(a.outcome, Outcome::kDelivered);
+  EXPECT_EQ(a.mxHost, "mx3.example.net");
+  EXPECT_EQ(a.attempt, 1);
+  ASSERT_EQ(a.rows.size(), 3u);
+  EXPECT_EQ(a.rows[0].outcome, "connect-failed");
+  EXPECT_EQ(a.rows[0].mxHost, "mx1.example.net");
+  EXPECT_EQ(a.rows[1].outcome, "deferred");
+  EXPECT_EQ(a.rows[1].reply.code, 451);
+  EXPECT_EQ(a.rows[2].outcome, "delivered");
+  EXPECT_EQ(stored(id, 0).history.size(), 3u);
+  EXPECT_EQ(metrics_.value("mailroom_smtp_replies_total", {{"class", "4xx"}}), 1);
+}
+
+TEST_F(EngineTest, AllMxTemporaryDefersWithTheLastReply) {
+  server("127.0.0.1", [](const auto&, const testing::SmtpCommand& c) {
+    return c.verb == "RCPT" ? SmtpAction::say("450 4.7.28 rate limited, try again later")
+                            : SmtpAction::byDefault();
+  });
+  resolver_.addMx("example.net", 10, "mx1.example.net");
+  resolver_.addA("mx1.example.net", "127.0.0.1");
+  auto id = accept({"a@example.net"});
+
+  run({id}, 1);
+
+  const Seen& a = outcomeFor("a@example.net");
+  EXPECT_EQ(a.outcome, Outcome::kDeferred);
+  EXPECT_EQ(a.reply.code, 450);
+  EXPECT_EQ(a.classification, Classification::kRateLimit);
+  EXPECT_EQ(a.mxHost, "mx1.example.net");
+  EXPECT_EQ(a.family, AddressFamily::kIpv4);
+  auto r = stored(id, 0);
+  EXPECT_EQ(r.state, spool::RecipientState::kDeferred);
+  EXPECT_EQ(r.nextAttempt, now_ + 300s);  // the retry policy's first backoff
+  EXPECT_EQ(
+      metrics_.value("mailroom_deferred_total", {{"domain", "example.net"}, {"family", "ipv4"}}),
+      1);
+}
+
+TEST_F(EngineTest, PermanentReplyBouncesThatRecipientOnly) {
+  auto& mx = server("127.0.0.1", [](const auto&, const testing::SmtpCommand& c) {
+    return c.verb == "RCPT" && c.arg.find("nobody@") != std::string::npos
+               ? SmtpAction::say("550 5.1.1 no such user")
+               : SmtpAction::byDefault();
+  });
+  resolver_.addMx("example.net", 10, "mx1.example.net");
+  resolver_.addA("mx1.example.net", "127.0.0.1");
+  auto id = accept({"nobody@example.net", "a@example.net"});
+
+  run({id}, 2);
+
+  const Seen& nobody = outcomeFor("nobody@example.net");
+  EXPECT_EQ(nobody.outcome, Outcome::kBounced);
+  EXPECT_EQ(nobody.reply.code, 550);
+  EXPECT_EQ(nobody.reply.enhanced, "5.1.1");
+  EXPECT_EQ(nobody.classification, Classification::kMailbox);
+  EXPECT_EQ(outcomeFor("a@example.net").outcome, Outcome::kDelivered);
+  EXPECT_EQ(stored(id, 0).state, spool::RecipientState::kBounced);
+  EXPECT_EQ(stored(id, 1).state, spool::RecipientState::kDelivered);
+  ASSERT_EQ(mx.connections().size(), 1u);  // a 5xx is final: no other target was tried
+  EXPECT_EQ(
+      metrics_.value("mailroom_bounced_total", {{"domain", "example.net"}, {"family", "ipv4"}}), 1);
+}
+
+// The headline: a receiver that rejects us over IPv6 for want of a PTR record gets the message
+// over IPv4 in the same attempt.
+class FamilyFallbackTest : public EngineTest {
+ protected:
+  // Rejects every client that connects over IPv6, as Gmail does without a PTR record.
+  static SmtpAction noPtrOverIpv6(const testing::FakeSmtpConnection& conn,
+                                  const testing::SmtpCommand& c) {
+    if (c.verb == "RCPT" && conn.peer.address().is_v6())
+      return SmtpAction::say(
+          "550-5.7.25 [::1] The IP address sending this message does not have a\r\n"
+          "550 5.7.25 PTR record setup.");
+    return SmtpAction::byDefault();
+  }
+  void SetUp() override {
+    EngineTest::SetUp();
+    if (IsSkipped()) return;
+    v4_ = &server("127.0.0.1", noPtrOverIpv6);
+    try {
+      v6_ = &server("::1", noPtrOverIpv6);
+    } catch (const std::exception& e) {
+      GTEST_SKIP() << "no IPv6 loopback here: " << e.what();
+    }
+    resolver_.addMx("example.net", 10, "mx.example.net");
+    resolver_.addA("mx.example.net", "127.0.0.1");
+    resolver_.addAaaa("mx.example.net", "::1");
+  }
+  FakeSmtpServer* v4_ = nullptr;
+  FakeSmtpServer* v6_ = nullptr;
+};
+
+TEST_F(FamilyFallbackTest, PtrRejectionOverIpv6IsRetriedOverIpv4InTheSameAttempt) {
+  direct().family = FamilyPolicy{std::nullopt, AddressFamily::kIpv6};  // Any, IPv6 first
+  auto id = accept({"a@example.net"});
+
+  run({id}, 1);
+
+  ASSERT_EQ(v6_->connections().size(), 1u);
+  EXPECT_TRUE(v6_->connections()[0]->messages.empty());
+  ASSERT_EQ(v4_->connections().size(), 1u);
+  EXPECT_EQ(v4_->connections()[0]->messages.size(), 1u);
+  const Seen& a = outcomeFor("a@example.net");
+  EXPECT_EQ(a.outcome, Outcome::kDelivered);
+  EXPECT_EQ(a.family, AddressFamily::kIpv4);
+  EXPECT_EQ(a.attempt, 1);
+  ASSERT_EQ(a.rows.size(), 2u);
+  EXPECT_EQ(a.rows[0].outcome, "family-fallback");
+  EXPECT_EQ(a.rows[0].family, AddressFamily::kIpv6);
+  EXPECT_EQ(a.rows[0].reply.enhanced, "5.7.25");
+  EXPECT_EQ(a.rows[1].outcome, "delivered");
+  EXPECT_EQ(a.summary.rfind("rejected over IPv6 from ::1 (no PTR); delivered over IPv4 to "
+                            "mx.example.net [127.0.0.1]",
+                            0),
+            0u)
+      << a.summary;
+  auto r = stored(id, 0);
+  EXPECT_EQ(r.state, spool::RecipientState::kDelivered);
+  EXPECT_EQ(r.attempts, 1);
+  EXPECT_EQ(metrics_.value("mailroom_family_fallback_total", {{"from", "IPv6"}}), 1);
+}
+
+TEST_F(FamilyFallbackTest, Ipv6OnlyTransportBouncesOnThePtrRejection) {
+  direct().family.only = AddressFamily::kIpv6;
+  auto id = accept({"a@example.net"});
+
+  run({id}, 1);
+
+  EXPECT_TRUE(v4_->connections().empty());
+  const Seen& a = outcomeFor("a@example.net");
+  EXPECT_EQ(a.outcome, Outcome::kBounced);
+  EXPECT_EQ(a.classification, Classification::kReversePtr);
+  EXPECT_EQ(a.family, AddressFamily::kIpv6);
+  EXPECT_NE(a.summary.find("the transport allows no other family"), std::string::npos) << a.summary;
+  EXPECT_EQ(metrics_.value("mailroom_family_fallback_total", {{"from", "IPv6"}}), 0);
+}
+
+TEST_F(EngineTest, PerDestinationConnectionLimitHolds) {
+  config_->delivery.concurrency = 10;
+  maxConnections(2);
+  auto& mx = server();
+  resolver_.addMx("example.net", 10, "mx1.example.net");
+  resolver_.addA("mx1.example.net", "127.0.0.1");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 8; ++i) ids.push_back(accept({"u" + std::to_string(i) + "@example.net"}));
+  onSeen_ = [this](const Seen&) { EXPECT_LE(engine_->active(), 2); };
+
+  run(ids, 8);
+
+  EXPECT_EQ(mx.peakOpenConnections(), 2);
+  size_t messages = 0;
+  for (const auto& c : mx.connections()) messages += c->messages.size();
+  EXPECT_EQ(messages, 8u);
+  for (const auto& id : ids) {
+    auto r = stored(id, 0);
+    EXPECT_EQ(r.state, spool::RecipientState::kDelivered);
+    EXPECT_EQ(r.attempts, 1);  // waiting for a slot is not an attempt
+    EXPECT_EQ(r.history.size(), 1u);
+  }
+}
+
+TEST_F(EngineTest, OneSlowDestinationDoesNotBlockAnother) {
+  config_->delivery.concurrency = 3;
+  maxConnections(2);
+  auto& mx = server("127.0.0.1", [](const auto&, const testing::SmtpCommand& c) {
+    return c.verb == "RCPT" && c.arg.find("@slow.example") != std::string::npos
+               ? SmtpAction::stall()
+               : SmtpAction::byDefault();
+  });
+  for (auto d : {"slow.example", "fast.example"}) {
+    resolver_.addMx(d, 10, "mx.shared.example");
+  }
+  resolver_.addA("mx.shared.example", "127.0.0.1");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(accept({"u" + std::to_string(i) + "@slow.example"}));
+  ids.push_back(accept({"a@fast.example"}));
+  int slowInProgress = -1;
+  size_t slowWaiting = 0;
+  onSeen_ = [&](const Seen& s) {
+    if (s.destination != "fast.example") return;
+    slowInProgress = engine_->active();
+    slowWaiting = engine_->waiting();
+    finish();  // the stalled sessions end when the server stops
+  };
+
+  run(ids, 100);
+
+  ASSERT_FALSE(seen_.empty());
+  EXPECT_EQ(seen_[0].recipient, "a@fast.example");
+  EXPECT_EQ(seen_[0].outcome, Outcome::kDelivered);
+  EXPECT_EQ(slowInProgress, 2);  // the slow destination's limit, not the total of 3
+  EXPECT_EQ(slowWaiting, 2u);
+  for (size_t i = 1; i < seen_.size(); ++i) {
+    EXPECT_EQ(seen_[i].destination, "slow.example");
+    EXPECT_EQ(seen_[i].outcome, Outcome::kDeferred);  // cut off by the server's stop
+  }
+  EXPECT_EQ(seen_.size(), 3u);  // the two waiting ones never started
+  EXPECT_GE(mx.connections().size(), 3u);
+  for (int i = 2; i < 4; ++i) EXPECT_EQ(stored(ids[i], 0).attempts, 0);
+}
+
+TEST_F(EngineTest, NoRouteBouncesWithoutConnecting) {
+  config_->transports[0].routes = {{.domains = {"example.org"}}};
+  auto& mx = server();
+  auto id = accept({"a@example.net"});
+
+  run({id}, 1);
+
+  EXPECT_TRUE(mx.connections().empty());
+  const Seen& a = outcomeFor("a@example.net");
+  EXPECT_EQ(a.outcome, Outcome::kBounced);
+  EXPECT_EQ(a.reply.enhanced, "5.3.5");
+  EXPECT_TRUE(a.rows.empty());
+  EXPECT_EQ(stored(id, 0).state, spool::RecipientState::kBounced);
+}
+
+TEST_F(EngineTest, RelayTransportDefersInsteadOfDeliveringDirectly) {
+  // The sidecar refuses relay transports at load; should one get here, nothing is lost.
+  sidecarconfig::Transport relay;
+  relay.name = "smarthost";
+  sidecarconfig::RelayTransport r;
+  r.host = "smtp.example.com";
+  relay.mode = r;
+  relay.routes = {{.domains = {"example.net"}}};
+  config_->transports.push_back(relay);
+  auto& mx = server();
+  resolver_.addMx("example.net", 10, "mx1.example.net");
+  resolver_.addA("mx1.example.net", "127.0.0.1");
+  auto id = accept({"a@example.net"});
+
+  run({id}, 1);
+
+  EXPECT_TRUE(mx.connections().empty());
+  const Seen& a = outcomeFor("a@example.net");
+  EXPECT_EQ(a.outcome, Outcome::kDeferred);
+  EXPECT_EQ(a.reply.enhanced, "4.3.5");
+  EXPECT_NE(a.summary.find("\"smarthost\" is a relay"), std::string::npos) << a.summary;
+}
+
+TEST_F(EngineTest, OneMessageForTwoDomainsIsOneJobPerDomain) {
+  auto& mx = server();
+  resolver_.addMx("example.net", 10, "mx.shared.example");
+  resolver_.addMx("example.org", 10, "mx.shared.example");
+  resolver_.addA("mx.shared.example", "127.0.0.1");
+  auto id = accept({"a@example.net", "b@example.org", "c@example.net"});
+
+  run({id}, 3);
+
+  size_t transactions = 0;
+  for (const auto& c : mx.connections()) transactions += c->messages.size();
+  EXPECT_EQ(transactions, 2u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(stored(id, i).state, spool::RecipientState::kDelivered) << i;
+    EXPECT_EQ(stored(id, i).attempts, 1) << i;
+  }
+  EXPECT_EQ(outcomeFor("c@example.net").destination, "example.net");
+  EXPECT_EQ(outcomeFor("b@example.org").destination, "example.org");
+}
+
+}  // namespace
+}  // namespace mailroom::delivery
