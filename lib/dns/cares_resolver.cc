@@ -43,6 +43,8 @@ const char* typeName(int type) {
       return "TXT";
     case wire::kTypePtr:
       return "PTR";
+    case wire::kTypeNs:
+      return "NS";
   }
   return "?";
 }
@@ -468,6 +470,23 @@ Task<Answer<std::string>> CaresResolver::ptr(Address addr) {
             out.push_back(normalizeName(*alias));
           }
           if (out.empty() && host->h_name != nullptr) out.push_back(normalizeName(host->h_name));
+        }
+        if (host != nullptr) ares_free_hostent(host);
+        return s;
+      });
+}
+
+Task<Answer<std::string>> CaresResolver::ns(std::string zone) {
+  return lookup<std::string>(
+      std::move(zone), wire::kTypeNs,
+      [](const std::vector<unsigned char>& m, std::vector<std::string>& out) {
+        hostent* host = nullptr;
+        int s = ares_parse_ns_reply(m.data(), static_cast<int>(m.size()), &host);
+        // c-ares lists the name servers in h_aliases.
+        if (s == ARES_SUCCESS && host != nullptr) {
+          for (char** alias = host->h_aliases; alias != nullptr && *alias != nullptr; ++alias) {
+            out.push_back(normalizeName(*alias));
+          }
         }
         if (host != nullptr) ares_free_hostent(host);
         return s;

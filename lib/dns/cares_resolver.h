@@ -55,6 +55,10 @@ class CaresResolver : public Resolver {
   Task<Answer<Address>> aaaa(std::string name) override;
   Task<Answer<std::string>> txt(std::string name) override;
   Task<Answer<std::string>> ptr(Address addr) override;
+  // The name servers of a zone (RFC 1035 §3.3.11), lower case without the trailing dot. Not in
+  // the Resolver interface: only the operator asks, to query a zone's authoritative servers
+  // directly (operator/dkimkeys).
+  Task<Answer<std::string>> ns(std::string zone);
 
   const asio::any_io_executor& executor() const { return executor_; }
 

@@ -151,6 +151,20 @@ TEST_F(CaresResolverTest, TxtStringsConcatenatedPerRecord) {
             (std::vector<std::string>{"v=spf1 ip4:198.51.100.0/24 -all", "hello", "ab"}));
 }
 
+TEST_F(CaresResolverTest, NsNamesOfAZone) {
+  server_->set("example.com", wire::kTypeNs,
+               answer({{"example.com", wire::kTypeNs, 3600, dd::name("NS1.example.com.")},
+                       {"example.com", wire::kTypeNs, 3600, dd::name("ns2.example.net")}}));
+  server_->set("host.example.com", wire::kTypeNs, DnsReply{});
+  auto r = makeResolver();
+  auto ns = run(r->ns("example.com."));
+  ASSERT_EQ(ns.status, Status::kOk) << ns.detail;
+  EXPECT_EQ(ns.records, (std::vector<std::string>{"ns1.example.com", "ns2.example.net"}));
+  EXPECT_EQ(ns.ttl, 3600u);
+  EXPECT_EQ(run(r->ns("host.example.com")).status, Status::kNoData);
+  EXPECT_EQ(run(r->ns("gone.example.com")).status, Status::kNxDomain);
+}
+
 TEST_F(CaresResolverTest, PtrForIpv4AndIpv6) {
   auto v4 = asio::ip::make_address("198.51.100.10");
   auto v6 = asio::ip::make_address("2001:db8::10");
