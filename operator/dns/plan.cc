@@ -41,6 +41,10 @@ Result<std::map<RecordKey, Wanted>> indexDesired(const std::vector<RecordSet>& d
       return Error::invalidArgument(key.name + ": names starting " + std::string(kOwnershipLabel) +
                                     " are reserved for ownership records");
     }
+    if (ownershipName(key.name).size() > 253) {  // RFC 1035 §2.3.4, presentation form
+      return Error::invalidArgument(key.name + ": too long for its ownership record " +
+                                    ownershipName(key.name) + " (over 253 octets)");
+    }
     auto& w = out[key];
     w.ttl = rs.ttl;
     for (const auto& v : rs.values) {

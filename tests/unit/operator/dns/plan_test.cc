@@ -213,6 +213,9 @@ TEST(Plan, RejectsDesiredRecordsItCannotPublish) {
   EXPECT_FALSE(plan({}, {{kApex, "TXT", 300, {"v=spf1 bogus:x -all"}}}, kOwner).ok());
   EXPECT_FALSE(plan({}, {{ownershipName(kApex), "TXT", 300, {"x"}}}, kOwner).ok());
   EXPECT_FALSE(plan({}, wantAll(), Owner{"", "mail", "x"}).ok());
+  std::string longName = std::string(60, 'a') + "." + std::string(60, 'b') + "." +
+                         std::string(60, 'c') + "." + std::string(50, 'd') + ".example.com";
+  EXPECT_FALSE(plan({}, {{longName, "TXT", 300, {"x"}}}, kOwner).ok());  // 243 + 16 > 253
 }
 
 TEST(Plan, Slots) {
