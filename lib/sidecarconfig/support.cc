@@ -10,13 +10,8 @@ Support sidecarSupport(const SidecarConfig& config) {
     if (t.relay())
       s.refused.push_back(p + ".relay (transport \"" + t.name +
                           "\"): relay transports are not supported by this sidecar build yet");
-    for (size_t j = 0; j < t.perDestination.size(); ++j) {
-      const auto& l = t.perDestination[j];
-      const std::string lp = p + ".limits.perDestination[" + std::to_string(j) + "]";
-      // deliveriesPerConnection is enforced (a pooled session is closed after that many), and
-      // maxConnections (the scheduler's admission policy).
-      if (l.messagesPerMinute) s.unenforced.push_back(lp + ".messagesPerMinute");
-    }
+    // Every perDestination limit is enforced: deliveriesPerConnection (a pooled session is
+    // closed after that many), maxConnections and messagesPerMinute (the scheduler's admission).
     if (!t.warmup.empty()) s.unenforced.push_back(p + ".warmup");
     if (t.pause) s.unenforced.push_back(p + ".pause");
   }

@@ -1,5 +1,7 @@
 #include "sidecar/delivery/destination_queues.h"
 
+#include <algorithm>
+
 namespace mailroom::delivery {
 
 void DestinationQueues::push(DeliveryJob job) {
@@ -8,24 +10,38 @@ void DestinationQueues::push(DeliveryJob job) {
   if (inserted) d.name = job.destination;
   d.jobs.push_back(std::move(job));
   ++waiting_;
-  // A parked destination (at its limit) re-enters when one of its jobs finishes.
-  if (!d.inRotation && d.jobs.size() == 1) enterRotation(d);
+  // A waiting destination keeps waiting for its slot or its time.
+  if (d.state == State::kIdle) enterRotation(d);
 }
 
 void DestinationQueues::enterRotation(Destination& d) {
-  d.inRotation = true;
+  d.state = State::kInRotation;
   rotation_.push_back(&d);
 }
 
-std::optional<DeliveryJob> DestinationQueues::next(const LimitsFor& limitsFor) {
+std::optional<DeliveryJob> DestinationQueues::next(const LimitsFor& limitsFor, TimePoint now) {
+  // Destinations whose rate allows them again rejoin at the end of the rotation.
+  std::erase_if(rateLimited_, [&](Destination* d) {
+    if (d->rateUntil > now) return false;
+    enterRotation(*d);
+    return true;
+  });
   while (!rotation_.empty()) {
     Destination& d = *rotation_.front();
-    switch (policy::admit({active_, d.active}, limitsFor(d.name))) {
+    const policy::DestinationLimits limits = limitsFor(d.name);
+    const policy::Decision decision = policy::admit({active_, d.active}, limits, d.rate, now);
+    switch (decision.admission) {
       case policy::Admission::kWaitTotal:
         return std::nullopt;
       case policy::Admission::kWaitDestination:
         rotation_.pop_front();
-        d.inRotation = false;
+        d.state = State::kFull;
+        continue;
+      case policy::Admission::kWaitRate:
+        rotation_.pop_front();
+        d.state = State::kRateLimited;
+        d.rateUntil = decision.notBefore;
+        rateLimited_.push_back(&d);
         continue;
       case policy::Admission::kStart:
         break;
@@ -36,10 +52,12 @@ std::optional<DeliveryJob> DestinationQueues::next(const LimitsFor& limitsFor) {
     --waiting_;
     ++d.active;
     ++active_;
+    if (limits.messagesPerMinute)
+      d.rate = policy::afterStart(d.rate, policy::rateOf(*limits.messagesPerMinute), now);
     if (d.jobs.empty())
-      d.inRotation = false;
+      d.state = State::kIdle;
     else
-      rotation_.push_back(&d);  // one job per destination per turn
+      enterRotation(d);  // one job per destination per turn
     return job;
   }
   return std::nullopt;
@@ -51,11 +69,20 @@ void DestinationQueues::finished(std::string_view destination) {
   Destination& d = it->second;
   --d.active;
   --active_;
-  if (d.inRotation) return;
-  if (!d.jobs.empty())
-    enterRotation(d);
-  else if (d.active == 0)
-    destinations_.erase(it);
+  if (d.state == State::kFull) enterRotation(d);
+}
+
+DestinationQueues::TimePoint DestinationQueues::nextWake() const {
+  TimePoint wake = TimePoint::max();
+  for (const Destination* d : rateLimited_) wake = std::min(wake, d->rateUntil);
+  return wake;
+}
+
+void DestinationQueues::forgetIdle(TimePoint now) {
+  std::erase_if(destinations_, [&](const auto& entry) {
+    const Destination& d = entry.second;
+    return d.state == State::kIdle && d.active == 0 && policy::rested(d.rate, now);
+  });
 }
 
 int DestinationQueues::active(std::string_view destination) const {

@@ -23,13 +23,17 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-// delivery.concurrency, and the maxConnections of the transport that serves the destination.
-policy::ConcurrencyLimits limitsFor(const sidecarconfig::SidecarConfig& config,
+// delivery.concurrency, and the maxConnections and messagesPerMinute of the transport that
+// serves the destination (its most specific perDestination entry, "*" the default).
+policy::DestinationLimits limitsFor(const sidecarconfig::SidecarConfig& config,
                                     std::string_view destination) {
-  policy::ConcurrencyLimits limits{config.delivery.concurrency, std::nullopt};
-  if (const auto* transport = sidecarconfig::routeFor(config, destination))
-    if (const auto* l = sidecarconfig::limitsFor(*transport, destination))
+  policy::DestinationLimits limits{config.delivery.concurrency, std::nullopt, std::nullopt};
+  if (const auto* transport = sidecarconfig::routeFor(config, destination)) {
+    if (const auto* l = sidecarconfig::limitsFor(*transport, destination)) {
       limits.perDestination = l->maxConnections;
+      limits.messagesPerMinute = l->messagesPerMinute;
+    }
+  }
   return limits;
 }
 
@@ -119,15 +123,17 @@ Task<void> Engine::schedulerLoop() {
       due_.pop();
       makeJobs(id, now);
     }
-    dispatch();
+    dispatch(now);
     if (now - lastPurge_ >= options_.purgeInterval) {
       lastPurge_ = now;
+      queues_.forgetIdle(now);
       if (auto r = spool_.purge(now); !r.ok())
         log::warn("spool purge failed", {{"error", r.error().message}});
       co_await pool_.closeIdle(std::chrono::steady_clock::now() - std::chrono::seconds(5));
     }
-    // Sleep until the next due time, the next purge, or a wake-up (enqueue, job done).
-    auto next = lastPurge_ + options_.purgeInterval;
+    // Sleep until the next due time, a rate-limited destination's turn, the next purge, or a
+    // wake-up (enqueue, job done).
+    auto next = std::min(lastPurge_ + options_.purgeInterval, queues_.nextWake());
     if (!due_.empty()) next = std::min(next, due_.top().at);
     auto delay = next - options_.now();
     wakeup_.expires_after(
@@ -173,12 +179,12 @@ void Engine::makeJobs(const std::string& id, spool::TimePoint now) {
   if (m.destinations.empty()) messages_.erase(id);
 }
 
-void Engine::dispatch() {
+void Engine::dispatch(spool::TimePoint now) {
   if (stopping_) return;
   const DestinationQueues::LimitsFor limits = [this](std::string_view destination) {
     return limitsFor(*config_, destination);
   };
-  while (auto job = queues_.next(limits))
+  while (auto job = queues_.next(limits, now))
     asio::co_spawn(io_, runJob(std::move(*job)), asio::detached);
 }
 

@@ -2,7 +2,8 @@
 // are due become one job per destination domain (one SMTP transaction per domain, RFC 5321
 // §3.3) in that destination's queue (destination_queues.h); a job starts when the admission
 // policy (sidecar/policy/admission.h) allows it under delivery.concurrency and the
-// destination's maxConnections (the routed transport's limits.perDestination) —
+// destination's maxConnections and messagesPerMinute (the routed transport's
+// limits.perDestination) —
 // until then it waits, neither bounced nor counted as an attempt. A started job is routed to
 // its Transport and handed to the transport's delivery strategy (strategy.h: direct today),
 // which keeps its books in a DestinationAttempt; the engine then writes the outcome to the
@@ -84,7 +85,7 @@ class Engine {
   void wake();
   Task<void> schedulerLoop();
   void makeJobs(const std::string& id, spool::TimePoint now);
-  void dispatch();
+  void dispatch(spool::TimePoint now);
   Task<void> runJob(DeliveryJob job);
   Task<bool> attempt(Message& m, const DeliveryJob& job,
                      std::shared_ptr<const sidecarconfig::SidecarConfig> config);

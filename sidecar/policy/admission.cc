@@ -4,11 +4,16 @@
 
 namespace mailroom::policy {
 
-Admission admit(const Occupancy& occupancy, const ConcurrencyLimits& limits) {
-  if (occupancy.total >= std::max(limits.total, 1)) return Admission::kWaitTotal;
+Decision admit(const Occupancy& occupancy, const DestinationLimits& limits, const RateState& rate,
+               RateClock::time_point now) {
+  if (occupancy.total >= std::max(limits.total, 1)) return {Admission::kWaitTotal};
   if (limits.perDestination && occupancy.destination >= std::max(*limits.perDestination, 1))
-    return Admission::kWaitDestination;
-  return Admission::kStart;
+    return {Admission::kWaitDestination};
+  if (limits.messagesPerMinute) {
+    const auto at = earliestStart(rate, rateOf(*limits.messagesPerMinute), now);
+    if (at > now) return {Admission::kWaitRate, at};
+  }
+  return {Admission::kStart};
 }
 
 const char* admissionName(Admission a) {
@@ -19,6 +24,8 @@ const char* admissionName(Admission a) {
       return "wait-total";
     case Admission::kWaitDestination:
       return "wait-destination";
+    case Admission::kWaitRate:
+      return "wait-rate";
   }
   return "?";
 }

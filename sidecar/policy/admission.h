@@ -1,13 +1,15 @@
 // Whether a delivery to a destination may start now (DESIGN "Pure core"): the scheduler asks
 // this for the destination at the head of its rotation and starts the job only on kStart. Like
-// Postfix's per-destination concurrency (default_destination_concurrency_limit) under its
-// process limit: deliveries in progress are counted in total and per destination domain; a
-// job over a limit waits in its destination's queue — it is neither bounced nor counted as an
-// attempt. Warm-up, pause, learned address family and the per-minute rate are added here as
-// further inputs of the same decision.
+// Postfix's per-destination concurrency under its process limit: deliveries in progress are
+// counted in total and per destination domain; then the destination's message rate (rate.h).
+// A job over a limit waits in its destination's queue — it is neither bounced nor counted as
+// an attempt. Warm-up, pause and the learned address family become further inputs of the same
+// decision.
 #pragma once
 
 #include <optional>
+
+#include "sidecar/policy/rate.h"
 
 namespace mailroom::policy {
 
@@ -18,19 +20,27 @@ struct Occupancy {
 };
 
 // Configured limits; a value below 1 counts as 1 (nothing would ever start at 0).
-struct ConcurrencyLimits {
-  int total = 20;                     // delivery.concurrency
-  std::optional<int> perDestination;  // the destination's maxConnections; unset: none
+struct DestinationLimits {
+  int total = 20;                        // delivery.concurrency
+  std::optional<int> perDestination;     // the destination's maxConnections; unset: none
+  std::optional<int> messagesPerMinute;  // the destination's rate; unset: none
 };
 
 enum class Admission {
   kStart,
   kWaitTotal,        // every slot is taken: no destination may start
-  kWaitDestination,  // this destination is full; others may start
+  kWaitDestination,  // this destination is full until one of its deliveries ends
+  kWaitRate,         // this destination's rate allows the next message at `notBefore`
 };
 
-Admission admit(const Occupancy& occupancy, const ConcurrencyLimits& limits);
+struct Decision {
+  Admission admission = Admission::kStart;
+  RateClock::time_point notBefore{};  // with kWaitRate
+};
 
-const char* admissionName(Admission a);  // "start", "wait-total", "wait-destination"
+Decision admit(const Occupancy& occupancy, const DestinationLimits& limits, const RateState& rate,
+               RateClock::time_point now);
+
+const char* admissionName(Admission a);  // "start", "wait-total", ...
 
 }  // namespace mailroom::policy

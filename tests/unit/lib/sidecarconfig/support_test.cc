@@ -22,8 +22,6 @@ TEST(Support, RelayIsRefusedAndPoliciesAreNamed) {
             std::string::npos)
       << s.refused[0];
   EXPECT_EQ(s.unenforced, (std::vector<std::string>{
-                              "transports[0].limits.perDestination[0].messagesPerMinute",
-                              "transports[0].limits.perDestination[1].messagesPerMinute",
                               "transports[0].warmup",
                               "transports[0].pause",
                           }));

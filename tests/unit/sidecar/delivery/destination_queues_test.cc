@@ -1,4 +1,4 @@
-// The ready queues keyed by destination, without I/O: rotation, the limits, parking.
+// The ready queues keyed by destination, without I/O: rotation, the limits, parking, the rate.
 #include "sidecar/delivery/destination_queues.h"
 
 #include <gtest/gtest.h>
@@ -10,14 +10,20 @@ DeliveryJob job(std::string id, std::string destination) {
   return {std::move(id), std::move(destination), {0}};
 }
 
-DestinationQueues::LimitsFor limits(int total, int perDestination) {
-  return [=](std::string_view) { return policy::ConcurrencyLimits{total, perDestination}; };
+const DestinationQueues::TimePoint kNow{std::chrono::seconds(1'800'000'000)};
+
+DestinationQueues::LimitsFor limits(int total, std::optional<int> perDestination,
+                                    std::optional<int> perMinute = std::nullopt) {
+  return [=](std::string_view) {
+    return policy::DestinationLimits{total, perDestination, perMinute};
+  };
 }
 
-// Starts everything next() allows now; returns the message ids in start order.
-std::vector<std::string> drain(DestinationQueues& q, const DestinationQueues::LimitsFor& l) {
+// Starts everything next() allows at `now`; returns the message ids in start order.
+std::vector<std::string> drain(DestinationQueues& q, const DestinationQueues::LimitsFor& l,
+                               DestinationQueues::TimePoint now = kNow) {
   std::vector<std::string> out;
-  while (auto j = q.next(l)) out.push_back(j->messageId);
+  while (auto j = q.next(l, now)) out.push_back(j->messageId);
   return out;
 }
 
@@ -66,19 +72,54 @@ TEST(DestinationQueuesTest, LimitsComeFromTheDestination) {
   for (auto id : {"a1", "a2", "a3"}) q.push(job(id, "a.example"));
   for (auto id : {"b1", "b2", "b3"}) q.push(job(id, "b.example"));
   auto l = [](std::string_view d) {
-    return policy::ConcurrencyLimits{20, d == "a.example" ? 1 : 3};
+    return policy::DestinationLimits{20, d == "a.example" ? 1 : 3, std::nullopt};
   };
   EXPECT_EQ(drain(q, l), (std::vector<std::string>{"a1", "b1", "b2", "b3"}));
 }
 
-TEST(DestinationQueuesTest, IdleDestinationsAreForgottenAndComeBack) {
+TEST(DestinationQueuesTest, IdleDestinationsAreForgottenOnceTheirRateRested) {
   DestinationQueues q;
   q.push(job("a1", "a.example"));
-  EXPECT_EQ(drain(q, limits(20, 1)).size(), 1u);
+  q.push(job("b1", "b.example"));
+  auto l = [](std::string_view d) {
+    return policy::DestinationLimits{20, 1, d == "a.example" ? std::optional(1) : std::nullopt};
+  };
+  EXPECT_EQ(drain(q, l).size(), 2u);
+  q.forgetIdle(kNow);
+  EXPECT_EQ(q.destinations(), 2u);  // both busy
   q.finished("a.example");
-  EXPECT_EQ(q.active("a.example"), 0);
+  q.finished("b.example");
+  q.forgetIdle(kNow);
+  EXPECT_EQ(q.destinations(), 1u);  // a.example's bucket is not full again yet
+  // It still remembers: the next message for a.example waits its minute.
   q.push(job("a2", "a.example"));
-  EXPECT_EQ(drain(q, limits(20, 1)), (std::vector<std::string>{"a2"}));
+  EXPECT_TRUE(drain(q, l).empty());
+  EXPECT_EQ(drain(q, l, kNow + std::chrono::seconds(60)), (std::vector<std::string>{"a2"}));
+  q.finished("a.example");
+  q.forgetIdle(kNow + std::chrono::minutes(2));
+  EXPECT_EQ(q.destinations(), 0u);
+}
+
+TEST(DestinationQueuesTest, RateLimitedDestinationWaitsForItsTimeWhileOthersGo) {
+  DestinationQueues q;
+  for (auto id : {"a1", "a2", "a3", "a4"}) q.push(job(id, "a.example"));
+  for (auto id : {"b1", "b2"}) q.push(job(id, "b.example"));
+  auto l = [](std::string_view d) {
+    // a.example: 20 a minute, a burst of 2, then one every 3 s.
+    return policy::DestinationLimits{20, std::nullopt,
+                                     d == "a.example" ? std::optional(20) : std::nullopt};
+  };
+  EXPECT_EQ(drain(q, l), (std::vector<std::string>{"a1", "b1", "a2", "b2"}));
+  EXPECT_EQ(q.nextWake(), kNow + std::chrono::seconds(3));
+  EXPECT_TRUE(drain(q, l, kNow + std::chrono::seconds(2)).empty());
+  // Finished deliveries do not bring it back early: the rate, not a slot, holds it.
+  q.finished("a.example");
+  EXPECT_TRUE(drain(q, l, kNow + std::chrono::seconds(2)).empty());
+  EXPECT_EQ(drain(q, l, kNow + std::chrono::seconds(3)), (std::vector<std::string>{"a3"}));
+  EXPECT_EQ(q.nextWake(), kNow + std::chrono::seconds(6));
+  EXPECT_EQ(drain(q, l, kNow + std::chrono::seconds(6)), (std::vector<std::string>{"a4"}));
+  EXPECT_EQ(q.nextWake(), DestinationQueues::TimePoint::max());
+  EXPECT_EQ(q.waiting(), 0u);
 }
 
 }  // namespace

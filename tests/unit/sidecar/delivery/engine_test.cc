@@ -62,6 +62,12 @@ class EngineTest : public ::testing::Test, public OutcomeSink {
     l.maxConnections = n;
     config_->transports[0].perDestination = {l};
   }
+  void messagesPerMinute(std::string domain, int n) {
+    sidecarconfig::DestinationLimits l;
+    l.domain = std::move(domain);
+    l.messagesPerMinute = n;
+    config_->transports[0].perDestination.push_back(l);
+  }
 
   // A server on 127.0.0.1 (port chosen by the kernel) or on `listen` at the first one's port.
   FakeSmtpServer& server(
@@ -429,6 +435,35 @@ TEST_F(EngineTest, OneSlowDestinationDoesNotBlockAnother) {
   EXPECT_EQ(seen_.size(), 3u);  // the two waiting ones never started
   EXPECT_GE(mx.connections().size(), 3u);
   for (int i = 2; i < 4; ++i) EXPECT_EQ(stored(ids[i], 0).attempts, 0);
+}
+
+TEST_F(EngineTest, MessagesOverTheRateWaitUnattempted) {
+  // 10 a minute for slow.example (a burst of 1, then one every 6 s); none for the rest.
+  messagesPerMinute("slow.example", 10);
+  auto& mx = server();
+  for (auto d : {"slow.example", "fast.example"}) resolver_.addMx(d, 10, "mx.shared.example");
+  resolver_.addA("mx.shared.example", "127.0.0.1");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(accept({"u" + std::to_string(i) + "@slow.example"}));
+  for (int i = 0; i < 2; ++i) ids.push_back(accept({"v" + std::to_string(i) + "@fast.example"}));
+  size_t waiting = 0;
+  onSeen_ = [&](const Seen&) { waiting = engine_->waiting(); };
+
+  run(ids, 3);  // the clock stands still: the next slow.example message is 6 s away
+
+  size_t messages = 0;
+  for (const auto& c : mx.connections()) messages += c->messages.size();
+  EXPECT_EQ(messages, 3u);
+  EXPECT_EQ(outcomeFor("u0@slow.example").outcome, Outcome::kDelivered);
+  EXPECT_EQ(outcomeFor("v0@fast.example").outcome, Outcome::kDelivered);
+  EXPECT_EQ(outcomeFor("v1@fast.example").outcome, Outcome::kDelivered);
+  EXPECT_EQ(waiting, 2u);
+  for (int i = 1; i < 3; ++i) {
+    auto r = stored(ids[i], 0);
+    EXPECT_EQ(r.state, spool::RecipientState::kQueued);
+    EXPECT_EQ(r.attempts, 0);
+    EXPECT_TRUE(r.history.empty());
+  }
 }
 
 TEST_F(EngineTest, NoRouteBouncesWithoutConnecting) {
