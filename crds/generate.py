@@ -187,9 +187,9 @@ def maildomain_spec():
         {
             "kind": s(
                 "DNS provider API: PowerDNS (HTTP API), RFC2136 (dynamic update with TSIG), "
-                "Cloudflare, Route53, AlibabaCloud, or Webhook (an external-dns webhook "
+                "Cloudflare, Route53, or Webhook (an external-dns webhook "
                 "provider, which reuses its community providers).",
-                enum=["PowerDNS", "RFC2136", "Cloudflare", "Route53", "AlibabaCloud", "Webhook"],
+                enum=["PowerDNS", "RFC2136", "Cloudflare", "Route53", "Webhook"],
             ),
             "zone": s(
                 "DNS zone the records are written into (the domain itself or a parent). "
@@ -199,7 +199,7 @@ def maildomain_spec():
             ),
             "credentialsSecretRef": secret_ref(
                 "Secret key holding the provider credential: PowerDNS API key, TSIG secret "
-                "(base64), Cloudflare API token, Route 53 or Alibaba Cloud access key as "
+                "(base64), Cloudflare API token, Route 53 access key as "
                 "'id:secret', or Webhook bearer token. Not needed for an unauthenticated "
                 "webhook.",
                 {
@@ -244,7 +244,7 @@ def maildomain_spec():
                 maxLength=128,
             ),
             "region": s(
-                "Route53 / AlibabaCloud: API region, e.g. us-east-1 or cn-hangzhou.",
+                "Route53: API region, e.g. us-east-1.",
                 pattern=r"^[a-z0-9-]+$",
                 maxLength=64,
             ),
