@@ -1,5 +1,6 @@
 // mailroom-operator: reconciles MailDomain objects (operator/controllers) against the
-// Kubernetes API (operator/kube).
+// Kubernetes API through the generic controller runtime (operator/kube: informers and typed
+// stores, controllers, one Manager).
 //   --kubeconfig PATH     default $KUBECONFIG, else in-cluster configuration
 //   --context NAME        kubeconfig context (default: current-context)
 //   --namespace NS        watch one namespace (default: all)
@@ -24,8 +25,10 @@
 #include "lib/log/log.h"
 #include "lib/metrics/metrics.h"
 #include "operator/controllers/maildomain_controller.h"
+#include "operator/kube/events.h"
 #include "operator/kube/http_transport.h"
 #include "operator/kube/lease.h"
+#include "operator/kube/manager.h"
 
 namespace {
 
@@ -108,24 +111,29 @@ int main(int argc, char** argv) {
   kube::HttpTransport transport(*config, &registry);
   kube::Api api(transport);
   kube::SteadyClock clock;
-  kube::WorkQueue queue(clock);
   kube::StopSignal stop;
-  std::atomic<bool> leading{!flags.leaderElect};
+  kube::Manager manager(api, clock, &registry);
+  manager.setLeading(!flags.leaderElect);
+  auto wallClock = [] { return std::chrono::system_clock::now(); };
+  kube::EventRecorder events(api, "mailroom-operator", wallClock);
 
-  kube::Informer informer(api, {controllers::kMailDomains.collectionPath(flags.ns)},
-                          [&](const std::string& key) { queue.add(key); });
-  controllers::MailDomainController controller(api, informer.cache(),
-                                               [] { return std::chrono::system_clock::now(); });
-  registry.describe("mailroom_operator_reconciles_total", "counter",
-                    "MailDomain reconciles by outcome");
-  registry.gaugeFn("mailroom_operator_leader", [&] { return leading ? 1.0 : 0.0; });
-  registry.gaugeFn("mailroom_operator_workqueue_depth", [&] { return double(queue.len()); });
+  auto& mailDomains =
+      manager.informer<api::MailDomain>(controllers::kMailDomains.collectionPath(flags.ns));
+  auto& transports =
+      manager.informer<api::Transport>(controllers::kTransports.collectionPath(flags.ns));
+  controllers::MailDomainController mailDomainController(api, mailDomains, transports, events,
+                                                         wallClock);
+  mailDomainController.wire(manager.controller("maildomain",
+                                               [&](const std::string& key) {
+                                                 return mailDomainController.reconcile(key);
+                                               }),
+                            mailDomains, transports);
 
   asio::io_context io;
   std::unique_ptr<metrics::HttpEndpoint> endpoint;
   if (!flags.metricsAddr.empty()) {
     auto ep = metrics::HttpEndpoint::start(io.get_executor(), flags.metricsAddr, registry,
-                                           [&] { return informer.synced(); });
+                                           [&] { return manager.synced(); });
     if (!ep) {
       log::error("metrics endpoint", {{"error", ep.error().message}});
       return 2;
@@ -135,7 +143,6 @@ int main(int argc, char** argv) {
   }
   auto shutdown = [&] {
     stop.stop();
-    queue.shutdown();
     transport.cancel();
     if (endpoint) endpoint->stop();
     io.stop();
@@ -149,7 +156,6 @@ int main(int argc, char** argv) {
   auto guard = asio::make_work_guard(io);
   std::thread ioThread([&] { io.run(); });
 
-  std::thread informerThread([&] { informer.run(stop); });
   std::thread electorThread;
   kube::LeaderElector elector(
       api,
@@ -159,45 +165,12 @@ int main(int argc, char** argv) {
   if (flags.leaderElect) {
     electorThread = std::thread([&] {
       elector.run(
-          stop,
+          stop, [&] { manager.setLeading(true); },
           [&] {
-            leading = true;
-            informer.enqueueAll();  // reconcile everything we skipped while following
-          },
-          [&] {
-            leading = false;
+            manager.setLeading(false);
             log::error("exiting: leadership lost");
             std::_Exit(1);
           });
-    });
-  }
-  std::thread resyncThread([&] {
-    while (!stop.waitFor(std::chrono::seconds(std::max(1, flags.resyncSeconds)))) {
-      informer.enqueueAll();
-    }
-  });
-
-  std::vector<std::thread> workers;
-  for (int i = 0; i < flags.workers; ++i) {
-    workers.emplace_back([&] {
-      while (!stop.stopped()) {
-        if (!leading) {
-          stop.waitFor(std::chrono::milliseconds(200));
-          continue;
-        }
-        auto key = queue.get(std::chrono::seconds(1));
-        if (!key) continue;
-        if (!leading) {  // lost it while waiting: leave the key for the next leader
-          queue.done(*key);
-          continue;
-        }
-        kube::Action action = controller.reconcile(*key);
-        registry.inc(
-            "mailroom_operator_reconciles_total",
-            {{"outcome", action.kind == kube::Action::Kind::kRetryWithBackoff ? "error" : "ok"}});
-        kube::applyAction(queue, *key, action);
-        queue.done(*key);
-      }
     });
   }
   log::info("mailroom-operator started", {{"server", config->server},
@@ -205,9 +178,7 @@ int main(int argc, char** argv) {
                                           {"leaderElect", flags.leaderElect},
                                           {"identity", flags.identity}});
 
-  for (auto& w : workers) w.join();
-  resyncThread.join();
-  informerThread.join();
+  manager.run(stop, {flags.workers, std::chrono::seconds(flags.resyncSeconds)});
   if (electorThread.joinable()) electorThread.join();
   guard.reset();
   io.stop();

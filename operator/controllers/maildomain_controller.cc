@@ -1,89 +1,98 @@
 #include "operator/controllers/maildomain_controller.h"
 
 #include "lib/log/log.h"
-#include "operator/controllers/events.h"
+#include "operator/kube/finalizers.h"
+#include "operator/kube/status.h"
 
 namespace mailroom::controllers {
 
-MailDomainController::MailDomainController(kube::Api& api, const kube::Cache& cache, WallClock now)
-    : api_(api), cache_(cache), now_(std::move(now)) {}
+MailDomainController::MailDomainController(kube::Api& api,
+                                           const kube::Store<api::MailDomain>& mailDomains,
+                                           const kube::Store<api::Transport>& transports,
+                                           kube::EventRecorder& events, WallClock now)
+    : api_(api),
+      mailDomains_(mailDomains),
+      transports_(transports),
+      events_(events),
+      now_(std::move(now)) {}
 
-Result<kube::Action> MailDomainController::patchFinalizers(const ObservedMailDomain& md,
-                                                           const std::string& patch) {
-  auto resp = api_.jsonPatch(kMailDomains.objectPath(md.namespace_, md.name), patch);
-  if (!resp) return resp.error();
-  if (resp->code == 404) return kube::awaitChange();  // gone already
-  // 422: the "test" op failed because someone changed the finalizers; try again from the
-  // cache once the watch has delivered their change.
-  if (resp->code == 422) return Error::temporary("finalizers changed concurrently");
-  if (!resp->ok()) return kube::apiError(*resp);
+std::vector<std::string> MailDomainController::referencing(
+    const kube::Cached<api::Transport>& transport) const {
+  std::vector<std::string> keys;
+  for (const auto& entry : mailDomains_.list(transport.meta.namespace_)) {
+    if (!entry->object) continue;
+    for (const auto& ref : entry->object->spec.transportRefs) {
+      if (ref.name == transport.meta.name) keys.push_back(entry->meta.key());
+    }
+  }
+  return keys;
+}
+
+void MailDomainController::wire(kube::Controller& controller,
+                                kube::Store<api::MailDomain>& mailDomains,
+                                kube::Store<api::Transport>& transports) {
+  controller.watchFor(mailDomains)
+      .watches(transports,
+               [this](const kube::Cached<api::Transport>& t) { return referencing(t); });
+}
+
+MailDomainInputs MailDomainController::gather(const api::MailDomain& md) const {
+  MailDomainInputs in;
+  for (const auto& ref : md.spec.transportRefs) {
+    auto entry = transports_.get(md.metadata.namespace_ + "/" + ref.name);
+    if (!entry) {
+      in.missingTransports.push_back(ref.name);
+    } else if (!entry->object) {
+      in.undecodableTransports.push_back(ref.name);
+    } else {
+      for (const auto& a : entry->object->spec.sourceAddresses())
+        in.transportAddresses.push_back(a);
+    }
+  }
+  return in;
+}
+
+Result<kube::Action> MailDomainController::apply(const api::MailDomain& md) {
+  const std::string path = kMailDomains.objectPath(md.metadata.namespace_, md.metadata.name);
+  auto written = kube::writeStatus(api_, path, md, [&](const api::MailDomain& current) {
+    return Result<api::MailDomainStatus>(desiredStatus(current, gather(current), now_()));
+  });
+  if (!written) return written.error();
+  if (!*written) return kube::awaitChange();  // steady state: no write
+  const auto& w = **written;
+  ++statusWrites_;
+  conflicts_ += w.conflicts;
+  log::info("status updated", {{"key", md.metadata.key()},
+                               {"generation", static_cast<long long>(md.metadata.generation)}});
+  events_.recordTransitions(api::refTo(api::kApiVersion, api::MailDomain::kKind, w.object.metadata),
+                            w.object.status.conditions, w.after.conditions);
   return kube::awaitChange();
 }
 
-void MailDomainController::recordTransitions(const ObservedMailDomain& md,
-                                             const MailDomainStatus& written) {
-  // Events are best effort: a failure is logged, never retried (the status is the record).
-  for (const auto& c : conditionTransitions(md.status.conditions, written.conditions)) {
-    auto resp = api_.create(eventsPath(md.namespace_), transitionEvent(md, c, now_()));
-    if (!resp || !resp->ok())
-      log::warn("event not recorded",
-                {{"key", kube::objectKey(md.namespace_, md.name)},
-                 {"reason", c.reason},
-                 {"error", resp ? std::to_string(resp->code) : resp.error().message}});
-  }
-}
-
-Result<kube::Action> MailDomainController::apply(ObservedMailDomain md) {
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    MailDomainStatus want = desiredStatus(md, {}, now_());
-    if (want == md.status) return kube::awaitChange();  // steady state: no write
-    auto resp = api_.mergePatch(kMailDomains.objectPath(md.namespace_, md.name) + "/status",
-                                statusMergePatch(want, md.resourceVersion));
-    if (!resp) return resp.error();
-    if (resp->ok()) {
-      ++statusWrites_;
-      log::info("status updated", {{"key", kube::objectKey(md.namespace_, md.name)},
-                                   {"generation", static_cast<long long>(md.generation)}});
-      recordTransitions(md, want);
-      return kube::awaitChange();
-    }
-    if (resp->code != 409) return kube::apiError(*resp);
-    // The object changed since we read it: read it again (from the server, the cache may lag)
-    // and recompute.
-    ++conflicts_;
-    auto fresh = api_.get(kMailDomains.objectPath(md.namespace_, md.name));
-    if (!fresh) return fresh.error();
-    if (fresh->code == 404) return kube::awaitChange();
-    if (!fresh->ok()) return kube::apiError(*fresh);
-    auto parsed = parseObserved(fresh->body);
-    if (!parsed) return parsed.error();
-    if (finalizerStep(*parsed) != FinalizerStep::kApply) return kube::retryWithBackoff();
-    md = std::move(parsed).value();
-  }
-  return Error::temporary("status write kept conflicting");
-}
-
 kube::Action MailDomainController::reconcile(const std::string& key) {
-  auto text = cache_.get(key);
-  if (!text) return kube::awaitChange();  // deleted; nothing of ours outlives the object yet
-  auto md = parseObserved(*text);
-  if (!md) {
-    log::warn("unreadable MailDomain", {{"key", key}, {"error", md.error().message}});
+  auto entry = mailDomains_.get(key);
+  if (!entry) return kube::awaitChange();  // deleted; nothing of ours outlives the object yet
+  if (!entry->object) {
+    log::warn("unreadable MailDomain", {{"key", key}, {"error", entry->error}});
     return kube::awaitChange();
   }
+  const api::MailDomain& md = *entry->object;
+  const std::string path = kMailDomains.objectPath(md.metadata.namespace_, md.metadata.name);
   Result<kube::Action> result = kube::awaitChange();
-  switch (finalizerStep(*md)) {
-    case FinalizerStep::kAdd:
-      result = patchFinalizers(*md, addFinalizerPatch(md->finalizers));
+  switch (kube::finalizerStep(md.metadata, kMailDomainFinalizer)) {
+    case kube::FinalizerStep::kAdd:
+      result = kube::applyFinalizerPatch(
+          api_, path, kube::addFinalizerPatch(md.metadata.finalizers, kMailDomainFinalizer));
       break;
-    case FinalizerStep::kApply:
-      result = apply(std::move(md).value());
+    case kube::FinalizerStep::kApply:
+      result = apply(md);
       break;
-    case FinalizerStep::kCleanup:
+    case kube::FinalizerStep::kCleanup:
       // Nothing is published to DNS yet; once providers land, their records go first.
-      result = patchFinalizers(*md, *removeFinalizerPatch(md->finalizers));
+      result = kube::applyFinalizerPatch(
+          api_, path, *kube::removeFinalizerPatch(md.metadata.finalizers, kMailDomainFinalizer));
       break;
-    case FinalizerStep::kDone:
+    case kube::FinalizerStep::kDone:
       break;
   }
   if (result) return *result;

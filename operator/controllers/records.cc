@@ -4,7 +4,6 @@
 
 #include "lib/auth/dkim/key_record.h"
 #include "lib/auth/dmarc/record.h"
-#include "lib/log/log.h"
 
 namespace mailroom::controllers {
 namespace {
@@ -17,51 +16,45 @@ std::string zoneTxt(const std::string& value) {
   return dkim::renderZoneTxt(dkim::splitTxtStrings(value));
 }
 
-dmarc::Policy policyOf(const std::string& p) {
-  if (p == "reject") return dmarc::Policy::kReject;
-  if (p == "quarantine") return dmarc::Policy::kQuarantine;
-  return dmarc::Policy::kNone;
-}
-
-dmarc::AlignmentMode alignmentOf(const std::string& a) {
-  return a == "s" ? dmarc::AlignmentMode::kStrict : dmarc::AlignmentMode::kRelaxed;
-}
-
 }  // namespace
 
-std::string renderSpf(const MailDomainSpec& spec) {
+std::string renderSpf(const api::MailDomainSpec& spec,
+                      const std::vector<std::string>& transportAddresses) {
   // Mechanisms without DNS lookups first (RFC 7208 §4.6.4 limits lookups, not ip4/ip6), then
   // includes; the sending IPs are authorized even when the spf section names no ranges.
+  std::vector<std::string> sending = spec.sendingIPs;
+  sending.insert(sending.end(), transportAddresses.begin(), transportAddresses.end());
   std::vector<std::string> terms;
-  for (const auto& ip : spec.sendingIPs) {
+  for (const auto& ip : sending) {
     if (ip.find(':') == std::string::npos) pushUnique(terms, "ip4:" + ip);
   }
   for (const auto& r : spec.spf.ip4) pushUnique(terms, "ip4:" + r);
-  for (const auto& ip : spec.sendingIPs) {
+  for (const auto& ip : sending) {
     if (ip.find(':') != std::string::npos) pushUnique(terms, "ip6:" + ip);
   }
   for (const auto& r : spec.spf.ip6) pushUnique(terms, "ip6:" + r);
   for (const auto& d : spec.spf.includes) pushUnique(terms, "include:" + d);
   std::string out = "v=spf1";
   for (const auto& t : terms) out += " " + t;
-  return out + " " + spec.spf.policy;
+  return out + " " + api::enumName(spec.spf.policy);
 }
 
-std::string renderDmarc(const DmarcSpec& d) {
+std::string renderDmarc(const api::DmarcSpec& d) {
   dmarc::DmarcRecord r;
-  r.p = policyOf(d.policy);
-  if (d.subdomainPolicy) r.sp = policyOf(*d.subdomainPolicy);
+  r.p = d.policy;
+  r.sp = d.subdomainPolicy;
   r.pct = d.pct;
   for (const auto& uri : d.rua) r.rua.push_back({uri, std::nullopt, 0});
   for (const auto& uri : d.ruf) r.ruf.push_back({uri, std::nullopt, 0});
-  if (d.adkim) r.adkim = alignmentOf(*d.adkim);
-  if (d.aspf) r.aspf = alignmentOf(*d.aspf);
+  r.adkim = d.adkim;
+  r.aspf = d.aspf;
   return dmarc::renderRecord(r);
 }
 
-std::vector<DnsRecord> desiredRecords(const MailDomainSpec& spec, const DkimPublicKeys& keys) {
+std::vector<DnsRecord> desiredRecords(const api::MailDomainSpec& spec, const DkimPublicKeys& keys,
+                                      const std::vector<std::string>& transportAddresses) {
   std::vector<DnsRecord> out;
-  out.push_back({spec.domain, "TXT", {zoneTxt(renderSpf(spec))}, "SPF", false});
+  out.push_back({spec.domain, "TXT", {zoneTxt(renderSpf(spec, transportAddresses))}, "SPF", false});
   for (const auto& sel : spec.dkimSelectors) {
     DnsRecord r{sel.name + "._domainkey." + spec.domain, "TXT", {}, "DKIM", false};
     if (auto it = keys.find(sel.name); it != keys.end()) {
@@ -69,8 +62,8 @@ std::vector<DnsRecord> desiredRecords(const MailDomainSpec& spec, const DkimPubl
     } else {
       // Stated in the value so that a table or status shows why nothing is published yet.
       r.pending = true;
-      r.values.push_back("(pending: " + sel.algorithm + " key for selector " + sel.name +
-                         " not generated yet)");
+      r.values.push_back("(pending: " + std::string(api::enumName(sel.algorithm)) +
+                         " key for selector " + sel.name + " not generated yet)");
     }
     out.push_back(std::move(r));
   }
@@ -90,24 +83,15 @@ std::string formatRecordsText(const std::vector<DnsRecord>& records) {
 }
 
 std::string formatRecordsJson(const std::vector<DnsRecord>& records) {
-  std::string out = "[";
-  for (size_t i = 0; i < records.size(); ++i) {
-    const auto& r = records[i];
-    if (i) out += ",";
-    out += "{\"name\":";
-    log::appendJsonString(out, r.name);
-    out += ",\"type\":";
-    log::appendJsonString(out, r.type);
-    out += ",\"values\":[";
-    for (size_t j = 0; j < r.values.size(); ++j) {
-      if (j) out += ",";
-      log::appendJsonString(out, r.values[j]);
-    }
-    out += "],\"purpose\":";
-    log::appendJsonString(out, r.purpose);
-    out += std::string(",\"pending\":") + (r.pending ? "true" : "false") + "}";
+  api::Json out = api::Json::array();
+  for (const auto& r : records) {
+    out.push_back({{"name", r.name},
+                   {"type", r.type},
+                   {"values", r.values},
+                   {"purpose", r.purpose},
+                   {"pending", r.pending}});
   }
-  return out + "]\n";
+  return out.dump() + "\n";
 }
 
 }  // namespace mailroom::controllers

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "operator/controllers/maildomain_spec.h"
+#include "operator/api/v1alpha1/maildomain.h"
 
 namespace mailroom::controllers {
 
@@ -26,9 +26,14 @@ struct DnsRecord {
 // the operator has generated. Selectors missing here get a pending record.
 using DkimPublicKeys = std::map<std::string, std::string>;
 
-std::string renderSpf(const MailDomainSpec& spec);
-std::string renderDmarc(const DmarcSpec& dmarc);
-std::vector<DnsRecord> desiredRecords(const MailDomainSpec& spec, const DkimPublicKeys& keys = {});
+// transportAddresses: the source addresses of the Transports the MailDomain references; SPF
+// authorizes them as it does sendingIPs.
+std::string renderSpf(const api::MailDomainSpec& spec,
+                      const std::vector<std::string>& transportAddresses = {});
+std::string renderDmarc(const api::DmarcSpec& dmarc);
+std::vector<DnsRecord> desiredRecords(const api::MailDomainSpec& spec,
+                                      const DkimPublicKeys& keys = {},
+                                      const std::vector<std::string>& transportAddresses = {});
 
 // One line per record: "NAME TYPE PURPOSE VALUE" (pending records say so), for golden files and
 // mailroomctl plan's table.

@@ -1,26 +1,29 @@
 #include "operator/kube/api.h"
 
-#include <yaml-cpp/yaml.h>
-
 namespace mailroom::kube {
 
+namespace {
+
+api::Json parseOrNull(const std::string& text) {
+  return api::Json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
+std::string stringAt(const api::Json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
 std::string statusReason(const std::string& body) {
-  try {
-    YAML::Node n = YAML::Load(body);
-    if (n.IsMap() && n["kind"].as<std::string>("") == "Status")
-      return n["reason"].as<std::string>("");
-  } catch (const YAML::Exception&) {
-  }
+  api::Json n = parseOrNull(body);
+  if (n.is_object() && stringAt(n, "kind") == "Status") return stringAt(n, "reason");
   return {};
 }
 
 Error apiError(const ApiResponse& resp) {
-  std::string message;
-  try {
-    YAML::Node n = YAML::Load(resp.body);
-    if (n.IsMap()) message = n["message"].as<std::string>("");
-  } catch (const YAML::Exception&) {
-  }
+  api::Json n = parseOrNull(resp.body);
+  std::string message = n.is_object() ? stringAt(n, "message") : std::string();
   std::string text = std::to_string(resp.code) + " " + statusReason(resp.body) + ": " + message;
   int c = resp.code;
   if (c == 409 || c == 429 || c >= 500) return Error::temporary(text);
@@ -41,47 +44,73 @@ std::string ResourceRef::objectPath(const std::string& ns, const std::string& na
 }
 
 Result<WatchEvent> parseWatchEvent(const std::string& line) {
-  try {
-    YAML::Node n = YAML::Load(line);
-    if (!n.IsMap() || !n["type"] || !n["object"].IsMap())
-      return Error::invalidArgument("watch event without type/object");
-    WatchEvent ev;
-    ev.type = n["type"].as<std::string>();
-    YAML::Node obj = n["object"];
-    ev.object = YAML::Dump(obj);
-    if (ev.type == "ERROR") {
-      ev.errorCode = obj["code"].as<int>(0);
-      return ev;
-    }
-    ev.resourceVersion = obj["metadata"]["resourceVersion"].as<std::string>("");
-    ev.namespace_ = obj["metadata"]["namespace"].as<std::string>("");
-    ev.name = obj["metadata"]["name"].as<std::string>("");
+  api::Json n = parseOrNull(line);
+  if (!n.is_object() || !n.contains("type") || !n["type"].is_string() || !n.contains("object") ||
+      !n["object"].is_object())
+    return Error::invalidArgument("watch event without type/object");
+  WatchEvent ev;
+  ev.type = n["type"].get<std::string>();
+  ev.object = std::move(n["object"]);
+  if (ev.type == "ERROR") {
+    auto code = ev.object.find("code");
+    ev.errorCode = code != ev.object.end() && code->is_number_integer() ? code->get<int>() : 0;
     return ev;
-  } catch (const YAML::Exception& e) {
-    return Error::invalidArgument(std::string("watch event: ") + e.what());
   }
+  if (auto meta = ev.object.find("metadata"); meta != ev.object.end() && meta->is_object())
+    ev.resourceVersion = stringAt(*meta, "resourceVersion");
+  return ev;
 }
-
 Result<ApiResponse> Api::get(const std::string& path) {
   return t_.request({"get", "GET", path, "", "", "application/json"});
 }
 
-Result<ApiResponse> Api::list(const std::string& path, const std::string& resourceVersion) {
+namespace {
+
+// Label selectors use only [-A-Za-z0-9_./=!,()] and spaces here; '=' and ',' are legal in a
+// query value, spaces are not.
+std::string selectorQuery(const std::string& labelSelector) {
+  if (labelSelector.empty()) return {};
+  std::string out = "labelSelector=";
+  for (char c : labelSelector) {
+    if (c == ' ') {
+      out += "%20";
+    } else if (c == '!') {
+      out += "%21";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string joinQuery(std::string a, const std::string& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  return a + "&" + b;
+}
+
+}  // namespace
+
+Result<ApiResponse> Api::list(const std::string& path, const std::string& resourceVersion,
+                              const std::string& labelSelector) {
   // resourceVersion=0 would serve from the watch cache; "" means a consistent read from etcd.
   std::string q = resourceVersion.empty() ? "" : "resourceVersion=" + resourceVersion;
-  return t_.request({"list", "GET", path, q, "", "application/json"});
+  return t_.request(
+      {"list", "GET", path, joinQuery(q, selectorQuery(labelSelector)), "", "application/json"});
 }
 
 Result<ApiResponse> Api::watch(const std::string& path, const std::string& resourceVersion,
-                               int timeoutSeconds,
+                               int timeoutSeconds, const std::string& labelSelector,
                                const std::function<bool(const WatchEvent&)>& onEvent) {
-  ApiRequest req{"watch",
-                 "GET",
-                 path,
-                 "watch=true&allowWatchBookmarks=true&timeoutSeconds=" +
-                     std::to_string(timeoutSeconds) + "&resourceVersion=" + resourceVersion,
-                 "",
-                 "application/json"};
+  ApiRequest req{
+      "watch",
+      "GET",
+      path,
+      joinQuery("watch=true&allowWatchBookmarks=true&timeoutSeconds=" +
+                    std::to_string(timeoutSeconds) + "&resourceVersion=" + resourceVersion,
+                selectorQuery(labelSelector)),
+      "",
+      "application/json"};
   // The server ends the watch after timeoutSeconds; allow for bookmarks arriving late.
   req.timeout = std::chrono::seconds(timeoutSeconds + 30);
   return t_.stream(req, [&](const std::string& line) {
@@ -106,6 +135,10 @@ Result<ApiResponse> Api::mergePatch(const std::string& path, const std::string& 
 
 Result<ApiResponse> Api::jsonPatch(const std::string& path, const std::string& patch) {
   return t_.request({"patch", "PATCH", path, "", patch, "application/json-patch+json"});
+}
+
+Result<ApiResponse> Api::remove(const std::string& path) {
+  return t_.request({"delete", "DELETE", path, "", "", "application/json"});
 }
 
 }  // namespace mailroom::kube

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "lib/common/result.h"
+#include "operator/api/v1alpha1/codec.h"
 
 namespace mailroom::kube {
 
@@ -57,11 +58,10 @@ struct ResourceRef {
 };
 
 struct WatchEvent {
-  std::string type;    // ADDED, MODIFIED, DELETED, BOOKMARK, ERROR
-  std::string object;  // the object (or metav1.Status for ERROR) as JSON text
-  int errorCode = 0;   // ERROR: the Status code (410: resourceVersion too old)
+  std::string type;   // ADDED, MODIFIED, DELETED, BOOKMARK, ERROR
+  api::Json object;   // the object (or metav1.Status for ERROR)
+  int errorCode = 0;  // ERROR: the Status code (410: resourceVersion too old)
   std::string resourceVersion;
-  std::string namespace_, name;
 };
 // One line of a watch stream: {"type": "...", "object": {...}}.
 Result<WatchEvent> parseWatchEvent(const std::string& line);
@@ -70,15 +70,17 @@ class Api {
  public:
   explicit Api(Transport& t) : t_(t) {}
   Result<ApiResponse> get(const std::string& path);
-  Result<ApiResponse> list(const std::string& path, const std::string& resourceVersion = {});
+  Result<ApiResponse> list(const std::string& path, const std::string& resourceVersion = {},
+                           const std::string& labelSelector = {});
   // Returns when the watch ends (server timeout, onEvent false, or error).
   Result<ApiResponse> watch(const std::string& path, const std::string& resourceVersion,
-                            int timeoutSeconds,
+                            int timeoutSeconds, const std::string& labelSelector,
                             const std::function<bool(const WatchEvent&)>& onEvent);
   Result<ApiResponse> create(const std::string& collectionPath, const std::string& body);
   Result<ApiResponse> update(const std::string& path, const std::string& body);
   Result<ApiResponse> mergePatch(const std::string& path, const std::string& patch);
   Result<ApiResponse> jsonPatch(const std::string& path, const std::string& patch);
+  Result<ApiResponse> remove(const std::string& path);
   Transport& transport() { return t_; }
 
  private:

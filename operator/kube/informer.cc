@@ -1,9 +1,5 @@
 #include "operator/kube/informer.h"
 
-#include <yaml-cpp/yaml.h>
-
-#include <set>
-
 #include "lib/log/log.h"
 
 namespace mailroom::kube {
@@ -12,83 +8,37 @@ std::string objectKey(const std::string& ns, const std::string& name) {
   return ns.empty() ? name : ns + "/" + name;
 }
 
-std::optional<std::string> Cache::get(const std::string& key) const {
-  std::lock_guard lock(mu_);
-  auto it = objects_.find(key);
-  if (it == objects_.end()) return std::nullopt;
-  return it->second;
-}
-
-std::vector<std::string> Cache::keys() const {
-  std::lock_guard lock(mu_);
-  std::vector<std::string> out;
-  for (const auto& [k, v] : objects_) out.push_back(k);
-  return out;
-}
-
-void Cache::upsert(const std::string& key, std::string object) {
-  std::lock_guard lock(mu_);
-  objects_[key] = std::move(object);
-}
-
-void Cache::erase(const std::string& key) {
-  std::lock_guard lock(mu_);
-  objects_.erase(key);
-}
-
-std::vector<std::string> Cache::replace(std::map<std::string, std::string> objects) {
-  std::lock_guard lock(mu_);
-  std::set<std::string> keys;
-  for (const auto& [k, v] : objects_) keys.insert(k);
-  for (const auto& [k, v] : objects) keys.insert(k);
-  objects_ = std::move(objects);
-  return {keys.begin(), keys.end()};
-}
-
-size_t Cache::size() const {
-  std::lock_guard lock(mu_);
-  return objects_.size();
-}
-
-Informer::Informer(Api& api, InformerOptions options,
-                   std::function<void(const std::string&)> onChange)
-    : api_(api), options_(std::move(options)), onChange_(std::move(onChange)) {}
-
-void Informer::enqueueAll() {
-  for (const auto& key : cache_.keys()) onChange_(key);
-}
+Informer::Informer(Api& api, InformerOptions options, ObjectSink& sink)
+    : api_(api), options_(std::move(options)), sink_(sink) {}
 
 Result<std::string> Informer::list() {
-  auto resp = api_.list(options_.path);
+  auto resp = api_.list(options_.path, {}, options_.labelSelector);
   if (!resp) return resp.error();
   if (!resp->ok()) return apiError(*resp);
-  try {
-    YAML::Node root = YAML::Load(resp->body);
-    std::map<std::string, std::string> objects;
-    if (const auto items = root["items"]; items && items.IsSequence()) {
-      for (const auto& item : items) {
-        const auto meta = item["metadata"];
-        std::string key =
-            objectKey(meta["namespace"].as<std::string>(""), meta["name"].as<std::string>(""));
-        objects[key] = YAML::Dump(item);
-      }
+  auto root = api::parseJson(resp->body);
+  if (!root || !root->is_object()) return Error::temporary("list: not a JSON object");
+  std::vector<api::Json> objects;
+  if (auto items = root->find("items"); items != root->end() && items->is_array()) {
+    for (auto& item : *items) {
+      if (item.is_object()) objects.push_back(std::move(item));
     }
-    std::string rv = root["metadata"]["resourceVersion"].as<std::string>("");
-    // Keys that vanished while we were not watching are enqueued too: their reconcile finds
-    // them gone.
-    for (const auto& key : cache_.replace(std::move(objects))) onChange_(key);
-    ++relists_;
-    synced_ = true;
-    return rv;
-  } catch (const YAML::Exception& e) {
-    return Error::temporary(std::string("list: ") + e.what());
   }
+  std::string rv;
+  if (auto meta = root->find("metadata"); meta != root->end() && meta->is_object())
+    rv = meta->value("resourceVersion", "");
+  // Keys that vanished while we were not watching are notified too: their reconcile finds
+  // them gone.
+  sink_.replaceAll(objects);
+  ++relists_;
+  synced_ = true;
+  return rv;
 }
 
 Result<Informer::WatchEnd> Informer::watchOnce(std::string& resourceVersion, StopSignal& stop) {
   bool expired = false;
   auto resp = api_.watch(
-      options_.path, resourceVersion, options_.watchTimeoutSeconds, [&](const WatchEvent& ev) {
+      options_.path, resourceVersion, options_.watchTimeoutSeconds, options_.labelSelector,
+      [&](const WatchEvent& ev) {
         if (stop.stopped()) return false;
         if (ev.type == "ERROR") {
           expired = ev.errorCode == 410;
@@ -98,13 +48,11 @@ Result<Informer::WatchEnd> Informer::watchOnce(std::string& resourceVersion, Sto
         }
         if (!ev.resourceVersion.empty()) resourceVersion = ev.resourceVersion;
         if (ev.type == "BOOKMARK") return true;
-        std::string key = objectKey(ev.namespace_, ev.name);
         if (ev.type == "DELETED") {
-          cache_.erase(key);
+          sink_.remove(ev.object);
         } else {
-          cache_.upsert(key, ev.object);
+          sink_.upsert(ev.object);
         }
-        onChange_(key);
         return true;
       });
   if (!resp) return resp.error();

@@ -1,11 +1,9 @@
 #include "operator/kube/lease.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <ctime>
 
 #include "lib/log/log.h"
-#include "operator/kube/informer.h"
+#include "operator/api/v1alpha1/meta.h"
 
 namespace mailroom::kube {
 
@@ -30,41 +28,60 @@ std::string formatMicroTime(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+namespace {
+
+// coordination.k8s.io/v1 LeaseSpec, the fields leader election uses.
+struct LeaseSpec {
+  std::string holderIdentity;
+  int leaseDurationSeconds = 15;
+  std::string acquireTime, renewTime;
+  int leaseTransitions = 0;
+};
+void decodeFields(api::FieldReader& r, LeaseSpec& s) {
+  r.allowUnknown();
+  r.optional("holderIdentity", s.holderIdentity);
+  r.optional("leaseDurationSeconds", s.leaseDurationSeconds);
+  r.optional("acquireTime", s.acquireTime);
+  r.optional("renewTime", s.renewTime);
+  r.optional("leaseTransitions", s.leaseTransitions);
+}
+void encodeFields(api::FieldWriter& w, const LeaseSpec& s) {
+  w.always("holderIdentity", s.holderIdentity);
+  w.field("leaseDurationSeconds", s.leaseDurationSeconds);
+  w.field("acquireTime", s.acquireTime);
+  w.field("renewTime", s.renewTime);
+  w.field("leaseTransitions", s.leaseTransitions);
+}
+
+}  // namespace
+
 Result<LeaseRecord> parseLease(const std::string& json) {
-  try {
-    YAML::Node n = YAML::Load(json);
-    LeaseRecord r;
-    r.resourceVersion = n["metadata"]["resourceVersion"].as<std::string>("");
-    if (const auto spec = n["spec"]; spec && spec.IsMap()) {
-      r.holderIdentity = spec["holderIdentity"].as<std::string>("");
-      r.leaseDurationSeconds = spec["leaseDurationSeconds"].as<int>(15);
-      r.acquireTime = spec["acquireTime"].as<std::string>("");
-      r.renewTime = spec["renewTime"].as<std::string>("");
-      r.leaseTransitions = spec["leaseTransitions"].as<int>(0);
-    }
-    return r;
-  } catch (const YAML::Exception& e) {
-    return Error::invalidArgument(std::string("lease: ") + e.what());
+  auto object = api::parseJson(json);
+  if (!object) return object.error();
+  auto meta = api::decodeMeta(*object);
+  if (!meta) return meta.error();
+  LeaseSpec spec;
+  if (auto it = object->find("spec"); it != object->end()) {
+    auto decoded = api::decode<LeaseSpec>(*it, "spec");
+    if (!decoded) return decoded.error();
+    spec = *decoded;
   }
+  return LeaseRecord{spec.holderIdentity, spec.leaseDurationSeconds, spec.acquireTime,
+                     spec.renewTime,      spec.leaseTransitions,     meta->resourceVersion};
 }
 
 std::string renderLease(const std::string& ns, const std::string& name, const LeaseRecord& r) {
-  std::string out = "{\"apiVersion\":\"coordination.k8s.io/v1\",\"kind\":\"Lease\",\"metadata\":{";
-  out += "\"name\":";
-  log::appendJsonString(out, name);
-  out += ",\"namespace\":";
-  log::appendJsonString(out, ns);
-  if (!r.resourceVersion.empty()) {
-    out += ",\"resourceVersion\":";
-    log::appendJsonString(out, r.resourceVersion);
-  }
-  out += "},\"spec\":{\"holderIdentity\":";
-  log::appendJsonString(out, r.holderIdentity);
-  out += ",\"leaseDurationSeconds\":" + std::to_string(r.leaseDurationSeconds);
-  if (!r.acquireTime.empty()) out += ",\"acquireTime\":\"" + r.acquireTime + "\"";
-  if (!r.renewTime.empty()) out += ",\"renewTime\":\"" + r.renewTime + "\"";
-  out += ",\"leaseTransitions\":" + std::to_string(r.leaseTransitions) + "}}";
-  return out;
+  api::ObjectMeta meta;
+  meta.name = name;
+  meta.namespace_ = ns;
+  meta.resourceVersion = r.resourceVersion;
+  api::Json lease = {
+      {"apiVersion", "coordination.k8s.io/v1"},
+      {"kind", "Lease"},
+      {"metadata", api::encodeValue(meta)},
+      {"spec", api::encodeValue(LeaseSpec{r.holderIdentity, r.leaseDurationSeconds, r.acquireTime,
+                                          r.renewTime, r.leaseTransitions})}};
+  return lease.dump();
 }
 
 LeaderElector::LeaderElector(Api& api, LeaderElectionConfig config, const Clock& clock)

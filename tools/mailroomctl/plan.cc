@@ -12,6 +12,7 @@
 
 #include "lib/auth/dkim/key_record.h"
 #include "lib/auth/dkim/keys.h"
+#include "operator/api/v1alpha1/yaml.h"
 #include "operator/controllers/records.h"
 #include "tools/mailroomctl/commands.h"
 
@@ -57,6 +58,21 @@ void printTable(const std::vector<controllers::DnsRecord>& records) {
   }
 }
 
+// The first MailDomain in a manifest (YAML or JSON, possibly several documents), decoded
+// strictly and validated as the operator does.
+Result<api::MailDomain> readMailDomain(const std::string& text) {
+  auto docs = api::yamlDocumentsToJson(text);
+  if (!docs) return docs.error();
+  for (const auto& doc : *docs) {
+    if (!doc.is_object() || doc.value("kind", "") != api::MailDomain::kKind) continue;
+    auto md = api::decode<api::MailDomain>(doc);
+    if (!md) return md.error();
+    if (auto valid = api::validate(md->spec); !valid) return valid.error();
+    return md;
+  }
+  return Error::invalidArgument("no MailDomain (kind: MailDomain) in the manifest");
+}
+
 }  // namespace
 
 int planCommand(const std::vector<std::string>& args) {
@@ -88,7 +104,7 @@ int planCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr, "mailroomctl plan: cannot read %s\n", file.c_str());
     return 2;
   }
-  auto md = controllers::parseMailDomain(text);
+  auto md = readMailDomain(text);
   if (!md) {
     std::fprintf(stderr, "mailroomctl plan: %s: %s\n", file.c_str(), md.error().message.c_str());
     return 2;

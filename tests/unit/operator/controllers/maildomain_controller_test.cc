@@ -1,120 +1,159 @@
 #include "operator/controllers/maildomain_controller.h"
 
 #include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
 
-#include "tests/unit/operator/kube/fake_transport.h"
+#include "operator/kube/informer.h"
+#include "tests/mocks/fake_kube_api.h"
 
 namespace mailroom::controllers {
 namespace {
 
-using kube::testing::FakeTransport;
+using api::Json;
 const auto t0 = std::chrono::system_clock::time_point(std::chrono::seconds(1795000000));
-const std::string kPath = "/apis/mailroom.dev/v1alpha1/namespaces/ns/maildomains/a";
+const std::string kCol = kMailDomains.collectionPath("ns");
+const std::string kPath = kMailDomains.objectPath("ns", "a");
+const std::string kEvents = "/api/v1/namespaces/ns/events";
 
-std::string object(int generation, const std::string& rv, const std::string& finalizers,
-                   const std::string& extraMeta = "") {
-  return R"({"apiVersion":"mailroom.dev/v1alpha1","kind":"MailDomain","metadata":{"name":"a",)"
-         R"("namespace":"ns","generation":)" +
-         std::to_string(generation) + R"(,"resourceVersion":")" + rv + R"(","finalizers":)" +
-         finalizers + extraMeta + R"(},"spec":{"domain":"a.example","sendingIPs":["198.51.100.)" +
-         std::to_string(generation) + R"("]}})";
+Json mailDomain(Json finalizers = Json::array()) {
+  return {{"apiVersion", "mailroom.dev/v1alpha1"},
+          {"kind", "MailDomain"},
+          {"metadata", {{"name", "a"}, {"finalizers", finalizers}}},
+          {"spec",
+           {{"domain", "a.example"},
+            {"sendingIPs", {"198.51.100.7"}},
+            {"transportRefs", {{{"name", "dual"}}}}}}};
 }
 
+Json transport(const std::string& address) {
+  return {{"apiVersion", "mailroom.dev/v1alpha1"},
+          {"kind", "Transport"},
+          {"metadata", {{"name", "dual"}}},
+          {"spec", {{"mode", "direct"}, {"direct", {{"sourceAddresses", {address}}}}}}};
+}
+
+// The operator wired as main.cc wires it, over the in-memory API server.
 struct Fixture {
-  FakeTransport t;
-  kube::Api api{t};
-  kube::Cache cache;
-  MailDomainController c{api, cache, [] { return t0; }};
+  mailroom::testing::FakeKubeApi server;
+  kube::Api api{server};
+  kube::FakeClock clock;
+  kube::Store<api::MailDomain> mailDomains;
+  kube::Store<api::Transport> transports;
+  kube::Informer mdInformer{api, {kMailDomains.collectionPath("")}, mailDomains};
+  kube::Informer trInformer{api, {kTransports.collectionPath("")}, transports};
+  kube::EventRecorder events{api, "mailroom-operator", [] { return t0; }};
+  MailDomainController c{api, mailDomains, transports, events, [] { return t0; }};
+  kube::Controller controller{"maildomain", clock,
+                              [this](const std::string& key) { return c.reconcile(key); }};
+  Fixture() { c.wire(controller, mailDomains, transports); }
+
+  // Lets the informers catch up with the server, then reconciles until the queue is empty.
+  void settle() {
+    for (int round = 0; round < 5; ++round) {
+      ASSERT_TRUE(mdInformer.list().ok());
+      ASSERT_TRUE(trInformer.list().ok());
+      while (controller.processReady()) {
+      }
+    }
+  }
+  Json object() { return *server.get(kPath); }
+  std::vector<Json> eventList() { return server.list(kEvents); }
 };
 
-TEST(Controller, GoneObjectNeedsNothing) {
+TEST(MailDomainController, AddsFinalizerKeepingOthersThenWritesStatusOnce) {
   Fixture f;
-  EXPECT_EQ(f.c.reconcile("ns/a"), kube::awaitChange());
-  EXPECT_TRUE(f.t.requests.empty());
-}
-
-TEST(Controller, AddsFinalizerFirstKeepingOthers) {
-  Fixture f;
-  f.cache.upsert("ns/a", object(1, "10", R"(["other/keep"])"));
-  f.t.expect("PATCH", kPath, 200, "{}");
-  EXPECT_EQ(f.c.reconcile("ns/a"), kube::awaitChange());
-  ASSERT_EQ(f.t.requests.size(), 1u);
-  EXPECT_EQ(f.t.requests[0].contentType, "application/json-patch+json");
-  EXPECT_EQ(f.t.requests[0].body, addFinalizerPatch({"other/keep"}));
-}
-
-TEST(Controller, FinalizerTestFailureRetriesWithBackoff) {
-  Fixture f;
-  f.cache.upsert("ns/a", object(1, "10", "[]"));
-  f.t.expect("PATCH", kPath, 422, R"({"kind":"Status","reason":"Invalid","code":422})");
-  EXPECT_EQ(f.c.reconcile("ns/a").kind, kube::Action::Kind::kRetryWithBackoff);
-}
-
-TEST(Controller, WritesStatusOnceThenNothing) {
-  Fixture f;
-  std::string obj = object(1, "10", R"(["mailroom.dev/dns-records"])");
-  f.cache.upsert("ns/a", obj);
-  f.t.expect("PATCH", kPath + "/status", 200, "{}");
-  // Both conditions are new: one Event each (RecordsComputed=True, Ready=False).
-  f.t.expect("POST", "/api/v1/namespaces/ns/events", 201, "{}");
-  f.t.expect("POST", "/api/v1/namespaces/ns/events", 201, "{}");
-  EXPECT_EQ(f.c.reconcile("ns/a"), kube::awaitChange());
-  ASSERT_EQ(f.t.requests.size(), 3u);
-  EXPECT_EQ(f.t.requests[0].contentType, "application/merge-patch+json");
-  EXPECT_EQ(YAML::Load(f.t.requests[1].body)["reason"].as<std::string>(), "RecordsComputed");
-  EXPECT_EQ(YAML::Load(f.t.requests[2].body)["type"].as<std::string>(), "Warning");
-  // The watch brings the written status back; reconciling again writes nothing.
-  YAML::Node written = YAML::Load(obj);
-  written["status"] = YAML::Load(f.t.requests[0].body)["status"];
-  f.cache.upsert("ns/a", YAML::Dump(written));
-  EXPECT_EQ(f.c.reconcile("ns/a"), kube::awaitChange());
-  EXPECT_EQ(f.t.writes(), 3);  // the status write and its two Events; nothing more
+  f.server.create(kTransports.collectionPath("ns"), transport("2001:db8:5::10"));
+  f.server.create(kCol, mailDomain({"other/keep"}));
+  f.settle();
+  Json o = f.object();
+  EXPECT_EQ(o["metadata"]["finalizers"], Json({"other/keep", kMailDomainFinalizer}));
+  EXPECT_EQ(o["status"]["records"][0]["values"][0],
+            "\"v=spf1 ip4:198.51.100.7 ip6:2001:db8:5::10 ~all\"")
+      << "SPF authorizes the referenced Transport's source addresses";
+  EXPECT_EQ(o["status"]["observedGeneration"], 1);
+  auto events = f.eventList();
+  ASSERT_EQ(events.size(), 2u) << "one Event per new condition";
   EXPECT_EQ(f.c.statusWrites(), 1u);
+  // Steady state: resyncs and relists write nothing.
+  f.server.clearRequests();
+  f.controller.resync();
+  f.settle();
+  EXPECT_EQ(f.server.writes(), 0);
 }
 
-TEST(Controller, ConflictRereadsAndRetriesWithTheFreshObject) {
+TEST(MailDomainController, TransportChangeUpdatesSpf) {
   Fixture f;
-  f.cache.upsert("ns/a", object(1, "10", R"(["mailroom.dev/dns-records"])"));
-  f.t.expect("PATCH", kPath + "/status", 409,
-             R"({"kind":"Status","reason":"Conflict","code":409})");
-  f.t.expect("GET", kPath, 200, object(2, "11", R"(["mailroom.dev/dns-records"])"));
-  f.t.expect("PATCH", kPath + "/status", 200, "{}");
-  f.t.expect("POST", "/api/v1/namespaces/ns/events", 201, "{}");
-  f.t.expect("POST", "/api/v1/namespaces/ns/events", 201, "{}");
+  f.server.create(kTransports.collectionPath("ns"), transport("2001:db8:5::10"));
+  f.server.create(kCol, mailDomain());
+  f.settle();
+  f.server.request({"patch", "PATCH", kTransports.objectPath("ns", "dual"), "",
+                    R"({"spec":{"direct":{"sourceAddresses":["198.51.100.99"]}}})",
+                    "application/merge-patch+json"});
+  f.settle();
+  EXPECT_EQ(f.object()["status"]["records"][0]["values"][0],
+            "\"v=spf1 ip4:198.51.100.7 ip4:198.51.100.99 ~all\"");
+}
+
+TEST(MailDomainController, MissingTransportIsAConditionAndAWarningEvent) {
+  Fixture f;
+  f.server.create(kCol, mailDomain());
+  f.settle();
+  Json o = f.object();
+  Json computed;
+  for (const auto& c : o["status"]["conditions"])
+    if (c["type"] == "RecordsComputed") computed = c;
+  EXPECT_EQ(computed["reason"], "TransportNotFound");
+  bool warned = false;
+  for (const auto& e : f.eventList())
+    warned |= e["reason"] == "TransportNotFound" && e["type"] == "Warning";
+  EXPECT_TRUE(warned);
+  // Creating the Transport repairs it without touching the MailDomain.
+  f.server.create(kTransports.collectionPath("ns"), transport("198.51.100.8"));
+  f.settle();
+  for (const auto& c : f.object()["status"]["conditions"])
+    if (c["type"] == "RecordsComputed") EXPECT_EQ(c["status"], "True");
+}
+
+TEST(MailDomainController, ConflictRereadsAndWritesTheFreshGeneration) {
+  Fixture f;
+  f.server.create(kCol, mailDomain({kMailDomainFinalizer}));
+  ASSERT_TRUE(f.mdInformer.list().ok());
+  // The spec changes after the informer saw it: the status write conflicts and is redone from a
+  // fresh read.
+  f.server.request({"patch", "PATCH", kPath, "", R"({"spec":{"sendingIPs":["198.51.100.9"]}})",
+                    "application/merge-patch+json"});
   EXPECT_EQ(f.c.reconcile("ns/a"), kube::awaitChange());
-  ASSERT_EQ(f.t.requests.size(), 5u);
-  auto retry = YAML::Load(f.t.requests[2].body);
-  EXPECT_EQ(retry["metadata"]["resourceVersion"].as<std::string>(), "11");
-  EXPECT_EQ(retry["status"]["observedGeneration"].as<int>(), 2);
   EXPECT_EQ(f.c.conflicts(), 1u);
+  Json o = f.object();
+  EXPECT_EQ(o["status"]["observedGeneration"], 2);
+  EXPECT_NE(o["status"]["records"][0]["values"][0].get<std::string>().find("198.51.100.9"),
+            std::string::npos);
 }
 
-TEST(Controller, EndlessConflictsBackOff) {
+TEST(MailDomainController, EndlessConflictsBackOff) {
   Fixture f;
-  f.cache.upsert("ns/a", object(1, "10", R"(["mailroom.dev/dns-records"])"));
-  for (int i = 0; i < 3; ++i) {
-    f.t.expect("PATCH", kPath + "/status", 409, R"({"kind":"Status","code":409})");
-    f.t.expect("GET", kPath, 200,
-               object(1, std::to_string(11 + i), R"(["mailroom.dev/dns-records"])"));
-  }
+  f.server.create(kCol, mailDomain({kMailDomainFinalizer}));
+  ASSERT_TRUE(f.mdInformer.list().ok());
+  f.server.failNext("PATCH", kPath + "/status", 409, 10);
   EXPECT_EQ(f.c.reconcile("ns/a").kind, kube::Action::Kind::kRetryWithBackoff);
 }
 
-TEST(Controller, DeletionRemovesOnlyOurFinalizer) {
+TEST(MailDomainController, DeletionRemovesOnlyOurFinalizer) {
   Fixture f;
-  f.cache.upsert("ns/a", object(1, "10", R"(["a/b","mailroom.dev/dns-records"])",
-                                R"(,"deletionTimestamp":"2026-11-24T08:00:00Z")"));
-  f.t.expect("PATCH", kPath, 200, "{}");
-  EXPECT_EQ(f.c.reconcile("ns/a"), kube::awaitChange());
-  EXPECT_EQ(f.t.requests[0].body, *removeFinalizerPatch({"a/b", kFinalizer}));
+  f.server.create(kCol, mailDomain({"a/b"}));
+  f.settle();
+  f.server.request({"delete", "DELETE", kPath, "", "", ""});
+  f.settle();
+  EXPECT_EQ(f.object()["metadata"]["finalizers"], Json({"a/b"}));
+  EXPECT_TRUE(f.object()["metadata"].contains("deletionTimestamp"));
 }
 
-TEST(Controller, ForbiddenIsTerminal) {
+TEST(MailDomainController, ForbiddenIsTerminalAndGoneNeedsNothing) {
   Fixture f;
-  f.cache.upsert("ns/a", object(1, "10", R"(["mailroom.dev/dns-records"])"));
-  f.t.expect("PATCH", kPath + "/status", 403,
-             R"({"kind":"Status","reason":"Forbidden","code":403})");
+  EXPECT_EQ(f.c.reconcile("ns/none"), kube::awaitChange());
+  EXPECT_EQ(f.server.writes(), 0);
+  f.server.create(kCol, mailDomain({kMailDomainFinalizer}));
+  ASSERT_TRUE(f.mdInformer.list().ok());
+  f.server.failNext("PATCH", kPath + "/status", 403);
   EXPECT_EQ(f.c.reconcile("ns/a"), kube::awaitChange());
 }
 

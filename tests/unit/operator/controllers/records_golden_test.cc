@@ -10,6 +10,7 @@
 
 #include "lib/auth/dkim/key_record.h"
 #include "lib/auth/dkim/keys.h"
+#include "operator/api/v1alpha1/yaml.h"
 #include "operator/controllers/records.h"
 
 namespace mailroom::controllers {
@@ -45,7 +46,9 @@ TEST_P(Golden, RecordsMatch) {
   fs::path input = dir / (GetParam() + ".yaml");
   fs::path expected = dir / (GetParam() + ".txt");
   if (!fs::exists(input)) GTEST_SKIP() << "missing " << input;
-  auto md = parseMailDomain(readFile(input));
+  auto docs = api::yamlDocumentsToJson(readFile(input));
+  ASSERT_TRUE(docs.ok() && docs->size() == 1) << input;
+  auto md = api::decode<api::MailDomain>(docs->front());
   ASSERT_TRUE(md.ok()) << md.error().message;
   std::string got =
       formatRecordsText(desiredRecords(md->spec, loadKeys(dir / (GetParam() + ".keys"))));

@@ -33,8 +33,7 @@ TEST(Api, ParsesWatchEvents) {
       R"({"type":"MODIFIED","object":{"kind":"MailDomain","metadata":{"name":"a","namespace":"ns","resourceVersion":"42"}}})");
   ASSERT_TRUE(ev.ok());
   EXPECT_EQ(ev->type, "MODIFIED");
-  EXPECT_EQ(ev->name, "a");
-  EXPECT_EQ(ev->namespace_, "ns");
+  EXPECT_EQ(ev->object["metadata"]["name"], "a");
   EXPECT_EQ(ev->resourceVersion, "42");
 
   auto gone = parseWatchEvent(

@@ -2,13 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/operator/kube/fake_transport.h"
+#include <thread>
+
+#include "tests/mocks/fake_kube_api.h"
 
 namespace mailroom::kube {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::FakeTransport;
 const std::string kLease = "/apis/coordination.k8s.io/v1/namespaces/ns/leases/mailroom-operator";
 
 TEST(DecideLease, CreateRenewWaitTakeOver) {
@@ -34,52 +35,52 @@ TEST(Lease, MicroTimeAndRoundTrip) {
   EXPECT_EQ(*back, r);
 }
 
-std::string leaseJson(const std::string& holder, const std::string& renew, const std::string& rv) {
-  return renderLease("ns", "mailroom-operator", {holder, 15, "", renew, 0, rv});
-}
-
 TEST(LeaderElector, CreatesMissingLease) {
-  FakeTransport t;
-  Api api(t);
+  mailroom::testing::FakeKubeApi server;
+  Api api(server);
   FakeClock clock;
   LeaderElector e(api, {"ns", "mailroom-operator", "me"}, clock);
-  t.expect("GET", kLease, 404, "{}");
-  t.expect("POST", "/apis/coordination.k8s.io/v1/namespaces/ns/leases", 201,
-           leaseJson("me", "t", "2"));
   EXPECT_TRUE(e.tryAcquireOrRenew());
-  EXPECT_NE(t.requests[1].body.find("\"holderIdentity\":\"me\""), std::string::npos);
+  auto lease = parseLease(server.get(kLease)->dump());
+  ASSERT_TRUE(lease.ok());
+  EXPECT_EQ(lease->holderIdentity, "me");
+  EXPECT_EQ(lease->leaseDurationSeconds, 15);
 }
 
 TEST(LeaderElector, WaitsOutALiveHolderByItsOwnClockThenTakesOver) {
-  FakeTransport t;
-  Api api(t);
-  FakeClock clock;
+  mailroom::testing::FakeKubeApi server;
+  Api api(server);
+  FakeClock theirClock, clock;
+  LeaderElector other(api, {"ns", "mailroom-operator", "other"}, theirClock);
   LeaderElector e(api, {"ns", "mailroom-operator", "me"}, clock);
-  t.expect("GET", kLease, 200, leaseJson("other", "r1", "5"));
+  ASSERT_TRUE(other.tryAcquireOrRenew());
   EXPECT_FALSE(e.tryAcquireOrRenew());
   clock.advance(10s);
-  t.expect("GET", kLease, 200, leaseJson("other", "r2", "6"));  // renewed: the holder lives
+  std::this_thread::sleep_for(2us);        // renewTime has microsecond precision
+  ASSERT_TRUE(other.tryAcquireOrRenew());  // renewed: the holder lives
   EXPECT_FALSE(e.tryAcquireOrRenew());
   clock.advance(14s);
-  t.expect("GET", kLease, 200, leaseJson("other", "r2", "6"));
   EXPECT_FALSE(e.tryAcquireOrRenew()) << "only 14 s since the record last changed";
   clock.advance(1s);
-  t.expect("GET", kLease, 200, leaseJson("other", "r2", "6"));
-  t.expect("PUT", kLease, 200, leaseJson("me", "r3", "7"));
+  server.clearRequests();
   EXPECT_TRUE(e.tryAcquireOrRenew());
-  const auto& put = t.requests.back();
-  EXPECT_NE(put.body.find("\"resourceVersion\":\"6\""), std::string::npos) << put.body;
-  EXPECT_NE(put.body.find("\"leaseTransitions\":1"), std::string::npos) << put.body;
-  EXPECT_EQ(t.writes(), 1);
+  auto lease = parseLease(server.get(kLease)->dump());
+  ASSERT_TRUE(lease.ok());
+  EXPECT_EQ(lease->holderIdentity, "me");
+  EXPECT_EQ(lease->leaseTransitions, 1);
+  EXPECT_EQ(server.writes(), 1);
+  EXPECT_FALSE(other.tryAcquireOrRenew()) << "the old holder sees the new one";
 }
 
 TEST(LeaderElector, LosingTheRaceIsNotLeading) {
-  FakeTransport t;
-  Api api(t);
+  mailroom::testing::FakeKubeApi server;
+  Api api(server);
   FakeClock clock;
   LeaderElector e(api, {"ns", "mailroom-operator", "me"}, clock);
-  t.expect("GET", kLease, 200, leaseJson("", "r1", "5"));
-  t.expect("PUT", kLease, 409, R"({"kind":"Status","reason":"Conflict","code":409})");
+  LeaderElector other(api, {"ns", "mailroom-operator", "other"}, clock);
+  ASSERT_TRUE(other.tryAcquireOrRenew());
+  clock.advance(16s);
+  server.failNext("PUT", kLease, 409);  // someone else wrote first
   EXPECT_FALSE(e.tryAcquireOrRenew());
 }
 
