@@ -9,7 +9,12 @@
 //   --identity ID         the Lease holder identity (default: hostname_pid)
 //   --metrics-addr ADDR   /metrics, /healthz, /readyz (default 127.0.0.1:9588; "" disables)
 //   --resync SECONDS      periodic re-reconcile of every object (default 600)
-//   --workers N           reconcile workers (default 2; one key is never processed twice at once)
+//   --workers N           reconcile workers per controller (default 2; one key is never
+//                         processed twice at once)
+//   --cluster-name NAME   names this cluster in the DNS ownership records (default "default";
+//                         give each cluster that writes into one zone its own)
+//   --cleanup-timeout S   how long deleting a MailDomain waits for a failing DNS provider before
+//                         it is released with a Warning Event (default 600)
 // Logs are JSON lines on stderr. SIGTERM/SIGINT stop the workers, release the Lease and exit 0.
 // Losing the Lease exits 1 at once, as controller-runtime does: a replica that may no longer be
 // leader must stop writing immediately, and a restart campaigns again from a clean state.
@@ -35,17 +40,17 @@ namespace {
 using namespace mailroom;
 
 struct Flags {
-  std::string kubeconfig, context, ns, leaseNamespace, identity;
+  std::string kubeconfig, context, ns, leaseNamespace, identity, clusterName = "default";
   std::string metricsAddr = "127.0.0.1:9588";
   bool leaderElect = false;
-  int resyncSeconds = 600, workers = 2;
+  int resyncSeconds = 600, workers = 2, cleanupTimeoutSeconds = 600;
 };
 
 int usage() {
   std::fprintf(stderr,
                "usage: mailroom-operator [--kubeconfig PATH] [--context NAME] [--namespace NS]\n"
                "  [--leader-elect] [--lease-namespace NS] [--identity ID] [--metrics-addr ADDR]\n"
-               "  [--resync SECONDS] [--workers N]\n");
+               "  [--resync SECONDS] [--workers N] [--cluster-name NAME] [--cleanup-timeout S]\n");
   return 2;
 }
 
@@ -70,6 +75,10 @@ bool parseFlags(int argc, char** argv, Flags& f) {
       if (!value(f.identity)) return false;
     } else if (a == "--metrics-addr") {
       if (!value(f.metricsAddr)) return false;
+    } else if (a == "--cluster-name") {
+      if (!value(f.clusterName)) return false;
+    } else if (a == "--cleanup-timeout" && value(n)) {
+      f.cleanupTimeoutSeconds = std::max(0, std::atoi(n.c_str()));
     } else if (a == "--leader-elect") {
       f.leaderElect = true;
     } else if (a == "--resync" && value(n)) {
@@ -121,8 +130,10 @@ int main(int argc, char** argv) {
       manager.informer<api::MailDomain>(controllers::kMailDomains.collectionPath(flags.ns));
   auto& transports =
       manager.informer<api::Transport>(controllers::kTransports.collectionPath(flags.ns));
-  controllers::MailDomainController mailDomainController(api, mailDomains, transports, events,
-                                                         wallClock);
+  controllers::KubeProviderFactory providers(api);
+  controllers::MailDomainController mailDomainController(
+      api, mailDomains, transports, events, providers, wallClock,
+      {flags.clusterName, 300, std::chrono::seconds(flags.cleanupTimeoutSeconds)});
   mailDomainController.wire(manager.controller("maildomain",
                                                [&](const std::string& key) {
                                                  return mailDomainController.reconcile(key);

@@ -9,12 +9,15 @@ namespace mailroom::controllers {
 MailDomainController::MailDomainController(kube::Api& api,
                                            const kube::Store<api::MailDomain>& mailDomains,
                                            const kube::Store<api::Transport>& transports,
-                                           kube::EventRecorder& events, WallClock now)
+                                           kube::EventRecorder& events, ProviderFactory& providers,
+                                           WallClock now, MailDomainOptions options)
     : api_(api),
       mailDomains_(mailDomains),
       transports_(transports),
       events_(events),
-      now_(std::move(now)) {}
+      providers_(providers),
+      now_(std::move(now)),
+      options_(std::move(options)) {}
 
 std::vector<std::string> MailDomainController::referencing(
     const kube::Cached<api::Transport>& transport) const {
@@ -52,21 +55,80 @@ MailDomainInputs MailDomainController::gather(const api::MailDomain& md) const {
   return in;
 }
 
+dnspub::Owner MailDomainController::owner(const api::MailDomain& md) const {
+  return {options_.clusterName, md.metadata.namespace_, md.metadata.name};
+}
+
+PublishOutcome MailDomainController::publish(const api::MailDomain& md,
+                                             const std::vector<dnspub::RecordSet>& desired) {
+  auto made = providers_.make(*md.spec.dnsProvider, md.metadata.namespace_);
+  if (auto* e = std::get_if<ProviderSetupError>(&made)) return toOutcome(*e);
+  auto& handle = std::get<ProviderHandle>(made);
+  dnspub::Publisher publisher(*handle.provider);
+  auto result = publisher.sync(zoneOf(md.spec), desired, owner(md));
+  if (result && result->applied) {
+    log::info("dns records published", {{"key", md.metadata.key()},
+                                        {"zone", zoneOf(md.spec)},
+                                        {"added", result->plan.valuesAdded},
+                                        {"removed", result->plan.valuesRemoved}});
+  } else if (!result) {
+    log::warn("dns publishing failed",
+              {{"key", md.metadata.key()}, {"error", result.error().message}});
+  }
+  return toOutcome(result);
+}
+
 Result<kube::Action> MailDomainController::apply(const api::MailDomain& md) {
+  MailDomainInputs inputs = gather(md);
+  if (md.spec.dnsProvider && api::validate(md.spec)) {
+    auto records = desiredRecords(md.spec, inputs.keys, inputs.transportAddresses);
+    inputs.published = publish(md, recordSets(records, options_.ttl));
+  }
   const std::string path = kMailDomains.objectPath(md.metadata.namespace_, md.metadata.name);
   auto written = kube::writeStatus(api_, path, md, [&](const api::MailDomain& current) {
-    return Result<api::MailDomainStatus>(desiredStatus(current, gather(current), now_()));
+    MailDomainInputs fresh = gather(current);
+    fresh.published = inputs.published;
+    return Result<api::MailDomainStatus>(desiredStatus(current, fresh, now_()));
   });
   if (!written) return written.error();
-  if (!*written) return kube::awaitChange();  // steady state: no write
-  const auto& w = **written;
-  ++statusWrites_;
-  conflicts_ += w.conflicts;
-  log::info("status updated", {{"key", md.metadata.key()},
-                               {"generation", static_cast<long long>(md.metadata.generation)}});
-  events_.recordTransitions(api::refTo(api::kApiVersion, api::MailDomain::kKind, w.object.metadata),
-                            w.object.status.conditions, w.after.conditions);
+  if (*written) {
+    const auto& w = **written;
+    ++statusWrites_;
+    conflicts_ += w.conflicts;
+    log::info("status updated", {{"key", md.metadata.key()},
+                                 {"generation", static_cast<long long>(md.metadata.generation)}});
+    events_.recordTransitions(
+        api::refTo(api::kApiVersion, api::MailDomain::kKind, w.object.metadata),
+        w.object.status.conditions, w.after.conditions);
+  }
+  // A failed publish is retried with backoff; the status already says why.
+  if (inputs.published && inputs.published->status == "False" &&
+      inputs.published->reason != "Conflict")
+    return kube::retryWithBackoff();
   return kube::awaitChange();
+}
+
+Result<kube::Action> MailDomainController::cleanup(const api::MailDomain& md) {
+  const std::string path = kMailDomains.objectPath(md.metadata.namespace_, md.metadata.name);
+  if (md.spec.dnsProvider) {
+    PublishOutcome removed = publish(md, {});
+    if (removed.status != "True") {
+      auto since = md.metadata.deletionTimestamp
+                       ? kube::parseRfc3339(*md.metadata.deletionTimestamp)
+                       : std::nullopt;
+      if (since && now_() - *since < options_.cleanupTimeout) {
+        return Error::temporary("removing DNS records: " + removed.message);
+      }
+      // Deletion must not hang forever on a dead provider: release it and say what may be left.
+      events_.record(api::refTo(api::kApiVersion, api::MailDomain::kKind, md.metadata),
+                     kube::EventType::kWarning, "DNSCleanupAbandoned",
+                     "records of " + md.spec.domain + " may remain in zone " + zoneOf(md.spec) +
+                         " (owner " + dnspub::describe(owner(md)) + "): " + removed.reason + ": " +
+                         removed.message);
+    }
+  }
+  return kube::applyFinalizerPatch(
+      api_, path, *kube::removeFinalizerPatch(md.metadata.finalizers, kMailDomainFinalizer));
 }
 
 kube::Action MailDomainController::reconcile(const std::string& key) {
@@ -88,9 +150,7 @@ kube::Action MailDomainController::reconcile(const std::string& key) {
       result = apply(md);
       break;
     case kube::FinalizerStep::kCleanup:
-      // Nothing is published to DNS yet; once providers land, their records go first.
-      result = kube::applyFinalizerPatch(
-          api_, path, *kube::removeFinalizerPatch(md.metadata.finalizers, kMailDomainFinalizer));
+      result = cleanup(md);
       break;
     case kube::FinalizerStep::kDone:
       break;

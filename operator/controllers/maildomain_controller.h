@@ -1,7 +1,10 @@
 // The MailDomain controller: reconcile(key) reads the MailDomain and the Transports it
 // references from the typed stores (never from the event that queued it), walks the finalizer
-// steps and writes status through the /status subresource only when it changes (kube/status.h,
-// 409s retried from a fresh read), with one Event per condition flip.
+// steps, publishes its records through spec.dnsProvider (operator/dns: by value, only what it
+// owns) and writes status through the /status subresource only when it changes (kube/status.h,
+// 409s retried from a fresh read), with one Event per condition flip. Deletion removes exactly
+// what it published before the finalizer goes; a provider that keeps failing holds deletion
+// for at most cleanupTimeout.
 //
 // Watches: a Transport change wakes the MailDomains in its namespace that reference it, since
 // their SPF authorizes its source addresses.
@@ -14,6 +17,7 @@
 
 #include "operator/api/v1alpha1/maildomain.h"
 #include "operator/api/v1alpha1/transport.h"
+#include "operator/controllers/dns_publishing.h"
 #include "operator/controllers/maildomain_status.h"
 #include "operator/kube/action.h"
 #include "operator/kube/api.h"
@@ -26,12 +30,20 @@ namespace mailroom::controllers {
 inline const kube::ResourceRef kMailDomains{"mailroom.dev", "v1alpha1", "maildomains"};
 inline const kube::ResourceRef kTransports{"mailroom.dev", "v1alpha1", "transports"};
 
+struct MailDomainOptions {
+  std::string clusterName = "default";  // in the DNS ownership records
+  uint32_t ttl = 300;                   // of the records the operator publishes
+  // How long deletion waits for a provider that keeps failing before it releases the
+  // MailDomain anyway (with a Warning Event naming what may be left in DNS).
+  std::chrono::seconds cleanupTimeout{600};
+};
+
 class MailDomainController {
  public:
   using WallClock = std::function<std::chrono::system_clock::time_point()>;
   MailDomainController(kube::Api& api, const kube::Store<api::MailDomain>& mailDomains,
                        const kube::Store<api::Transport>& transports, kube::EventRecorder& events,
-                       WallClock now);
+                       ProviderFactory& providers, WallClock now, MailDomainOptions options = {});
 
   [[nodiscard]] kube::Action reconcile(const std::string& key);
 
@@ -46,13 +58,19 @@ class MailDomainController {
 
  private:
   MailDomainInputs gather(const api::MailDomain& md) const;
+  dnspub::Owner owner(const api::MailDomain& md) const;
+  // Publishes desired (empty: removes everything the MailDomain published).
+  PublishOutcome publish(const api::MailDomain& md, const std::vector<dnspub::RecordSet>& desired);
   Result<kube::Action> apply(const api::MailDomain& md);
+  Result<kube::Action> cleanup(const api::MailDomain& md);
 
   kube::Api& api_;
   const kube::Store<api::MailDomain>& mailDomains_;
   const kube::Store<api::Transport>& transports_;
   kube::EventRecorder& events_;
+  ProviderFactory& providers_;
   WallClock now_;
+  MailDomainOptions options_;
   uint64_t statusWrites_ = 0, conflicts_ = 0;
 };
 

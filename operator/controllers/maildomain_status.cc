@@ -1,5 +1,9 @@
 #include "operator/controllers/maildomain_status.h"
 
+#include <algorithm>
+
+#include "operator/dns/endpoint.h"
+
 namespace mailroom::controllers {
 namespace {
 
@@ -27,27 +31,46 @@ api::MailDomainStatus desiredStatus(const api::MailDomain& md, const MailDomainI
   }
   s.records.clear();
   int pendingKeys = 0;
+  const auto& pub = inputs.published;
   for (const auto& r : desiredRecords(md.spec, inputs.keys, inputs.transportAddresses)) {
     if (r.pending) ++pendingKeys;
-    s.records.push_back({r.name, r.type, r.values, r.purpose, false, std::nullopt});
+    bool blocked = pub && std::find(pub->conflictedNames.begin(), pub->conflictedNames.end(),
+                                    dnspub::normalizeName(r.name)) != pub->conflictedNames.end();
+    bool published = pub && pub->status == "True" && !r.pending;
+    if (pub && pub->reason == "Conflict") published = !r.pending && !blocked;
+    s.records.push_back({r.name, r.type, r.values, r.purpose, published, std::nullopt});
   }
   std::string msg = std::to_string(s.records.size()) + " records computed";
   if (pendingKeys) msg += "; " + std::to_string(pendingKeys) + " DKIM keys pending";
   std::vector<std::string> unusable = inputs.missingTransports;
   unusable.insert(unusable.end(), inputs.undecodableTransports.begin(),
                   inputs.undecodableTransports.end());
+  std::string transportProblem;
   if (!unusable.empty()) {
-    std::string why = "Transport " + joined(unusable) + " in namespace " + md.metadata.namespace_ +
-                      (inputs.undecodableTransports.empty() ? " not found" : " not readable") +
-                      ": its source addresses are not in SPF. Create it, or remove it from "
-                      "spec.transportRefs.";
-    set("RecordsComputed", "False", "TransportNotFound", msg + "; " + why);
-    set("Ready", "False", "TransportNotFound", why);
+    transportProblem = "Transport " + joined(unusable) + " in namespace " + md.metadata.namespace_ +
+                       (inputs.undecodableTransports.empty() ? " not found" : " not readable") +
+                       ": its source addresses are not in SPF. Create it, or remove it from "
+                       "spec.transportRefs.";
+    set("RecordsComputed", "False", "TransportNotFound", msg + "; " + transportProblem);
   } else {
     set("RecordsComputed", "True", "RecordsComputed", msg);
-    set("Ready", "False", "DNSProviderNotConfigured",
-        "publishing through a DNS provider is not implemented yet; status.records lists the "
-        "records to publish");
+  }
+  if (pub) {
+    set("DNSPublished", pub->status.c_str(), pub->reason.c_str(), pub->message);
+  } else {
+    set("DNSPublished", "False", "DNSProviderNotConfigured",
+        "no spec.dnsProvider: publish the records in status.records by hand");
+  }
+  if (!transportProblem.empty()) {
+    set("Ready", "False", "TransportNotFound", transportProblem);
+  } else if (!pub || pub->status != "True") {
+    const auto* c = kube::findCondition(s.conditions, "DNSPublished");
+    set("Ready", "False", c->reason.c_str(), c->message);
+  } else if (pendingKeys) {
+    set("Ready", "False", "DKIMKeysPending",
+        std::to_string(pendingKeys) + " DKIM keys are not generated and published yet");
+  } else {
+    set("Ready", "True", "Published", "every record is published");
   }
   // Nothing is published yet, so every check is pending until the DNS provider lands.
   s.spf = s.dmarc = s.dkim = "Pending";

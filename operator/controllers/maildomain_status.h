@@ -1,10 +1,12 @@
 // Pure reconcile decisions for a MailDomain: the status it should have (status.records and the
-// RecordsComputed / Ready conditions) from its spec and what the controller gathered (the
-// referenced Transports' source addresses, the DKIM public keys). Conditions are set through
+// RecordsComputed / DNSPublished / Ready conditions) from its spec and what the controller
+// gathered (the referenced Transports' source addresses, the DKIM public keys, the outcome of
+// publishing). Conditions are set through
 // kube::setCondition, so unchanged ones keep their times and a steady state writes nothing.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,11 +17,21 @@ namespace mailroom::controllers {
 
 inline constexpr const char* kMailDomainFinalizer = "mailroom.dev/dns-records";
 
+// The outcome of one publishing pass (dns_publishing.h makes it from the provider's answer).
+struct PublishOutcome {
+  std::string status = "Unknown";  // DNSPublished: True / False / Unknown
+  std::string reason, message;
+  bool temporary = false;                    // worth retrying unchanged
+  std::vector<std::string> conflictedNames;  // record names a foreign value blocks (normalized)
+  bool operator==(const PublishOutcome&) const = default;
+};
+
 struct MailDomainInputs {
   DkimPublicKeys keys;
   std::vector<std::string> transportAddresses;     // source addresses of referenced Transports
   std::vector<std::string> missingTransports;      // transportRefs that do not exist
   std::vector<std::string> undecodableTransports;  // exist, but could not be read
+  std::optional<PublishOutcome> published;         // nullopt: no spec.dnsProvider
 };
 
 api::MailDomainStatus desiredStatus(const api::MailDomain& md, const MailDomainInputs& inputs,

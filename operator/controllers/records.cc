@@ -54,11 +54,11 @@ std::string renderDmarc(const api::DmarcSpec& d) {
 std::vector<DnsRecord> desiredRecords(const api::MailDomainSpec& spec, const DkimPublicKeys& keys,
                                       const std::vector<std::string>& transportAddresses) {
   std::vector<DnsRecord> out;
-  out.push_back({spec.domain, "TXT", {zoneTxt(renderSpf(spec, transportAddresses))}, "SPF", false});
+  out.push_back({spec.domain, "TXT", {renderSpf(spec, transportAddresses)}, "SPF", false});
   for (const auto& sel : spec.dkimSelectors) {
     DnsRecord r{sel.name + "._domainkey." + spec.domain, "TXT", {}, "DKIM", false};
     if (auto it = keys.find(sel.name); it != keys.end()) {
-      r.values.push_back(zoneTxt(it->second));
+      r.values.push_back(it->second);
     } else {
       // Stated in the value so that a table or status shows why nothing is published yet.
       r.pending = true;
@@ -67,8 +67,7 @@ std::vector<DnsRecord> desiredRecords(const api::MailDomainSpec& spec, const Dki
     }
     out.push_back(std::move(r));
   }
-  out.push_back(
-      {"_dmarc." + spec.domain, "TXT", {zoneTxt(renderDmarc(spec.dmarc))}, "DMARC", false});
+  out.push_back({"_dmarc." + spec.domain, "TXT", {renderDmarc(spec.dmarc)}, "DMARC", false});
   return out;
 }
 
@@ -76,7 +75,8 @@ std::string formatRecordsText(const std::vector<DnsRecord>& records) {
   std::string out;
   for (const auto& r : records) {
     for (const auto& v : r.values) {
-      out += r.name + " " + r.type + " " + r.purpose + (r.pending ? " pending " : " ") + v + "\n";
+      out += r.name + " " + r.type + " " + r.purpose +
+             (r.pending ? " pending " + v : " " + zoneTxt(v)) + "\n";
     }
   }
   return out;

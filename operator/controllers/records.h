@@ -1,8 +1,9 @@
 // The DNS records a MailDomain wants, as a pure function of its spec: SPF (RFC 7208 §4-§5:
 // "v=spf1 ip4:.. ip6:.. include:.. ~all"), one DKIM key record per selector (RFC 6376 §3.6.1,
-// RFC 8463 §4; lib/auth/dkim renders and splits it into 255-octet strings) and DMARC
-// (RFC 7489 §6.3, rendered by lib/auth/dmarc). TXT values are in zone-file presentation form,
-// one entry per resource record: "\"v=DKIM1; k=rsa; p=MIIB...\" \"...\"".
+// RFC 8463 §4) and DMARC (RFC 7489 §6.3, rendered by lib/auth/dmarc). TXT values are the
+// logical strings, one entry per resource record, as status.records shows them; splitting into
+// 255-octet character-strings is the provider's or the zone file's business
+// (formatRecordsText renders the zone-file presentation form).
 #pragma once
 
 #include <map>

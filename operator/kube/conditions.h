@@ -24,6 +24,9 @@ struct Condition {
 
 // "2026-11-24T08:00:00Z": the form the API server stores (metav1.Time has second precision).
 std::string formatRfc3339(std::chrono::system_clock::time_point t);
+// The inverse, for the times the API server writes ("2026-11-24T08:00:00Z", fractions and
+// numeric offsets accepted); nullopt for anything else.
+std::optional<std::chrono::system_clock::time_point> parseRfc3339(const std::string& text);
 
 // Sets cond (its lastTransitionTime is ignored) into list. lastTransitionTime becomes now when
 // the condition is new or its status differs, and is kept otherwise. Returns true if the list

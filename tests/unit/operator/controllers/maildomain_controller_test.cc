@@ -4,6 +4,7 @@
 
 #include "operator/kube/informer.h"
 #include "tests/mocks/fake_kube_api.h"
+#include "tests/mocks/fake_provider_factory.h"
 
 namespace mailroom::controllers {
 namespace {
@@ -40,8 +41,16 @@ struct Fixture {
   kube::Store<api::Transport> transports;
   kube::Informer mdInformer{api, {kMailDomains.collectionPath("")}, mailDomains};
   kube::Informer trInformer{api, {kTransports.collectionPath("")}, transports};
-  kube::EventRecorder events{api, "mailroom-operator", [] { return t0; }};
-  MailDomainController c{api, mailDomains, transports, events, [] { return t0; }};
+  kube::EventRecorder events{api, "mailroom-operator", [this] { return now; }};
+  mailroom::testing::FakeProviderFactory providers;
+  std::chrono::system_clock::time_point now = t0;
+  MailDomainController c{api,
+                         mailDomains,
+                         transports,
+                         events,
+                         providers,
+                         [this] { return now; },
+                         MailDomainOptions{"lab", 300, std::chrono::seconds(600)}};
   kube::Controller controller{"maildomain", clock,
                               [this](const std::string& key) { return c.reconcile(key); }};
   Fixture() { c.wire(controller, mailDomains, transports); }
@@ -57,7 +66,24 @@ struct Fixture {
   }
   Json object() { return *server.get(kPath); }
   std::vector<Json> eventList() { return server.list(kEvents); }
+  Json condition(const std::string& type) {
+    Json o = object();
+    for (const auto& c : o["status"]["conditions"])
+      if (c["type"] == type) return c;
+    return nullptr;
+  }
+  bool hasEvent(const std::string& reason, const std::string& type) {
+    for (const auto& e : eventList())
+      if (e["reason"] == reason && e["type"] == type) return true;
+    return false;
+  }
 };
+
+Json published(Json md) {
+  md["spec"]["dnsProvider"] = {{"kind", "PowerDNS"}, {"url", "http://pdns.test:8081"}};
+  md["spec"].erase("transportRefs");
+  return md;
+}
 
 TEST(MailDomainController, AddsFinalizerKeepingOthersThenWritesStatusOnce) {
   Fixture f;
@@ -67,11 +93,11 @@ TEST(MailDomainController, AddsFinalizerKeepingOthersThenWritesStatusOnce) {
   Json o = f.object();
   EXPECT_EQ(o["metadata"]["finalizers"], Json({"other/keep", kMailDomainFinalizer}));
   EXPECT_EQ(o["status"]["records"][0]["values"][0],
-            "\"v=spf1 ip4:198.51.100.7 ip6:2001:db8:5::10 ~all\"")
+            "v=spf1 ip4:198.51.100.7 ip6:2001:db8:5::10 ~all")
       << "SPF authorizes the referenced Transport's source addresses";
   EXPECT_EQ(o["status"]["observedGeneration"], 1);
   auto events = f.eventList();
-  ASSERT_EQ(events.size(), 2u) << "one Event per new condition";
+  ASSERT_EQ(events.size(), 3u) << "one Event per new condition";
   EXPECT_EQ(f.c.statusWrites(), 1u);
   // Steady state: resyncs and relists write nothing.
   f.server.clearRequests();
@@ -90,7 +116,7 @@ TEST(MailDomainController, TransportChangeUpdatesSpf) {
                     "application/merge-patch+json"});
   f.settle();
   EXPECT_EQ(f.object()["status"]["records"][0]["values"][0],
-            "\"v=spf1 ip4:198.51.100.7 ip4:198.51.100.99 ~all\"");
+            "v=spf1 ip4:198.51.100.7 ip4:198.51.100.99 ~all");
 }
 
 TEST(MailDomainController, MissingTransportIsAConditionAndAWarningEvent) {
@@ -109,8 +135,7 @@ TEST(MailDomainController, MissingTransportIsAConditionAndAWarningEvent) {
   // Creating the Transport repairs it without touching the MailDomain.
   f.server.create(kTransports.collectionPath("ns"), transport("198.51.100.8"));
   f.settle();
-  for (const auto& c : f.object()["status"]["conditions"])
-    if (c["type"] == "RecordsComputed") EXPECT_EQ(c["status"], "True");
+  EXPECT_EQ(f.condition("RecordsComputed")["status"], "True");
 }
 
 TEST(MailDomainController, ConflictRereadsAndWritesTheFreshGeneration) {
@@ -155,6 +180,98 @@ TEST(MailDomainController, ForbiddenIsTerminalAndGoneNeedsNothing) {
   ASSERT_TRUE(f.mdInformer.list().ok());
   f.server.failNext("PATCH", kPath + "/status", 403);
   EXPECT_EQ(f.c.reconcile("ns/a"), kube::awaitChange());
+}
+
+TEST(MailDomainController, PublishesOnlyWhatItOwnsAndKeepsForeignRecords) {
+  Fixture f;
+  f.providers.zone.createZone("a.example");
+  f.providers.zone.put("a.example", {"a.example", "TXT", 300, {"google-site-verification=abc"}});
+  f.server.create(kCol, published(mailDomain()));
+  f.settle();
+  EXPECT_EQ(f.condition("DNSPublished")["status"], "True") << f.object()["status"].dump();
+  EXPECT_EQ(f.condition("Ready")["status"], "True");
+  auto apex = f.providers.zone.values("a.example", "a.example");
+  EXPECT_EQ(apex.size(), 2u);
+  EXPECT_NE(std::find(apex.begin(), apex.end(), "google-site-verification=abc"), apex.end());
+  EXPECT_NE(std::find(apex.begin(), apex.end(), "v=spf1 ip4:198.51.100.7 ~all"), apex.end());
+  EXPECT_EQ(f.providers.zone.values("a.example", "_dmarc.a.example"),
+            std::vector<std::string>{"v=DMARC1; p=none"});
+  EXPECT_TRUE(f.object()["status"]["records"][0]["published"]);
+  // Second round: in sync, no provider writes, no API writes.
+  int applied = f.providers.zone.applyCalls();
+  f.server.clearRequests();
+  f.controller.resync();
+  f.settle();
+  EXPECT_EQ(f.providers.zone.applyCalls(), applied);
+  EXPECT_EQ(f.server.writes(), 0);
+  // Deletion removes exactly ours.
+  f.server.request({"delete", "DELETE", kPath, "", "", ""});
+  f.settle();
+  EXPECT_FALSE(f.server.get(kPath).has_value()) << "finalizer released";
+  EXPECT_EQ(f.providers.zone.values("a.example", "a.example"),
+            std::vector<std::string>{"google-site-verification=abc"});
+  EXPECT_TRUE(f.providers.zone.values("a.example", "_dmarc.a.example").empty());
+}
+
+TEST(MailDomainController, ForeignValueIsAConflictNamingTheRecord) {
+  Fixture f;
+  f.providers.zone.createZone("a.example");
+  f.providers.zone.put("a.example", {"_dmarc.a.example", "TXT", 300, {"v=DMARC1; p=reject"}});
+  f.server.create(kCol, published(mailDomain()));
+  f.settle();
+  EXPECT_EQ(f.condition("DNSPublished")["reason"], "Conflict");
+  EXPECT_NE(f.condition("DNSPublished")["message"].get<std::string>().find("_dmarc.a.example"),
+            std::string::npos);
+  EXPECT_EQ(f.providers.zone.values("a.example", "_dmarc.a.example"),
+            std::vector<std::string>{"v=DMARC1; p=reject"})
+      << "left alone";
+  Json o = f.object();
+  for (const auto& r : o["status"]["records"]) {
+    EXPECT_EQ(r["published"], r["purpose"] != "DMARC") << r.dump();
+  }
+  EXPECT_TRUE(f.hasEvent("Conflict", "Warning"));
+}
+
+TEST(MailDomainController, ProviderFailuresAreConditionsAndRetries) {
+  Fixture f;
+  f.providers.zone.createZone("a.example");
+  f.providers.setupError = ProviderSetupError{"CredentialsNotFound", "Secret ns/pdns missing"};
+  f.server.create(kCol, published(mailDomain()));
+  f.settle();
+  EXPECT_EQ(f.condition("DNSPublished")["reason"], "CredentialsNotFound");
+  EXPECT_EQ(f.condition("Ready")["status"], "False");
+  f.providers.setupError.reset();
+  f.providers.zone.failNext({dnspub::ProviderErrorReason::kUnavailable, "503 from PowerDNS"});
+  f.controller.resync();
+  while (f.controller.processReady()) {
+  }
+  EXPECT_EQ(f.condition("DNSPublished")["reason"], "ProviderUnavailable");
+  EXPECT_GE(f.controller.queue().numRequeues("ns/a"), 1) << "retried with backoff";
+  EXPECT_FALSE(f.controller.processReady()) << "not before the backoff";
+  f.clock.advance(std::chrono::seconds(1));
+  EXPECT_TRUE(f.controller.processReady());
+  EXPECT_EQ(f.condition("DNSPublished")["status"], "True") << "the backoff retry repaired it";
+}
+
+TEST(MailDomainController, DeletionWaitsForADeadProviderOnlyUpToTheTimeout) {
+  Fixture f;
+  f.providers.zone.createZone("a.example");
+  f.server.create(kCol, published(mailDomain()));
+  f.settle();
+  f.server.request({"delete", "DELETE", kPath, "", "", ""});
+  f.providers.setupError = ProviderSetupError{"ProviderUnavailable", "connection refused"};
+  f.now = *kube::parseRfc3339((*f.server.get(kPath))["metadata"]["deletionTimestamp"]) +
+          std::chrono::seconds(60);
+  f.settle();
+  EXPECT_TRUE(f.server.get(kPath).has_value()) << "still waiting within the timeout";
+  f.now += std::chrono::seconds(600);
+  f.clock.advance(std::chrono::hours(1));
+  f.settle();
+  EXPECT_FALSE(f.server.get(kPath).has_value()) << "released after the timeout";
+  bool warned = false;
+  for (const auto& e : f.server.list(kEvents))
+    warned |= e["reason"] == "DNSCleanupAbandoned" && e["type"] == "Warning";
+  EXPECT_TRUE(warned);
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ TEST(Status, ComputesRecordsAndConditions) {
   auto s = desiredStatus(md, {{}, {"2001:db8:5::10"}, {}, {}}, t0);
   EXPECT_EQ(s.observedGeneration, 2);
   ASSERT_EQ(s.records.size(), 3u);
-  EXPECT_EQ(s.records[0].values[0], "\"v=spf1 ip4:198.51.100.7 ip6:2001:db8:5::10 ~all\"");
+  EXPECT_EQ(s.records[0].values[0], "v=spf1 ip4:198.51.100.7 ip6:2001:db8:5::10 ~all");
   auto* computed = kube::findCondition(s.conditions, "RecordsComputed");
   ASSERT_NE(computed, nullptr);
   EXPECT_EQ(computed->status, "True");

@@ -69,3 +69,19 @@ TEST(Conditions, OtherTypesAreLeftAlone) {
 
 }  // namespace
 }  // namespace mailroom::kube
+
+namespace mailroom::kube {
+namespace {
+
+TEST(Rfc3339, ParsesWhatTheApiServerWrites) {
+  auto t = std::chrono::system_clock::time_point(std::chrono::seconds(1795000000));
+  EXPECT_EQ(parseRfc3339(formatRfc3339(t)), t);
+  EXPECT_EQ(parseRfc3339("2026-11-18T11:06:40.123456Z"), t);
+  EXPECT_EQ(parseRfc3339("2026-11-18T12:06:40+01:00"), t);
+  for (const char* bad : {"", "2026-11-18", "2026-11-18T11:06:40", "2026-11-18T11:06:40Zx",
+                          "2026-11-18 11:06:40Z", "x026-11-18T11:06:40Z"})
+    EXPECT_FALSE(parseRfc3339(bad).has_value()) << bad;
+}
+
+}  // namespace
+}  // namespace mailroom::kube

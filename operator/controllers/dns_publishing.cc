@@ -1,0 +1,90 @@
+#include "operator/controllers/dns_publishing.h"
+
+#include "lib/auth/dkim/base64.h"
+#include "operator/dns/http/cpprest_http_client.h"
+#include "operator/dns/providers/powerdns/powerdns.h"
+
+namespace mailroom::controllers {
+
+std::string zoneOf(const api::MailDomainSpec& spec) {
+  return dnspub::normalizeName(
+      spec.dnsProvider && !spec.dnsProvider->zone.empty() ? spec.dnsProvider->zone : spec.domain);
+}
+
+std::vector<dnspub::RecordSet> recordSets(const std::vector<DnsRecord>& records, uint32_t ttl) {
+  std::vector<dnspub::RecordSet> out;
+  for (const auto& r : records) {
+    if (r.pending) continue;
+    out.push_back({dnspub::normalizeName(r.name), r.type, ttl, r.values});
+  }
+  return out;
+}
+
+PublishOutcome toOutcome(const dnspub::ProviderResult<dnspub::SyncReport>& result) {
+  auto c = dnspub::publishedCondition(result);
+  PublishOutcome out{c.status, c.reason, c.message, false, {}};
+  if (!result) {
+    out.temporary = dnspub::isTemporary(result.error().reason);
+    return out;
+  }
+  for (const auto& conflict : result->plan.conflicts)
+    out.conflictedNames.push_back(conflict.key.name);
+  // A stable message: the count of values changed belongs in the log, not in the condition,
+  // which would otherwise change (and be written) once more after every write.
+  if (c.status == "True") out.message = "every record is published";
+  return out;
+}
+
+PublishOutcome toOutcome(const ProviderSetupError& error) {
+  return {"False", error.reason, error.message, false, {}};
+}
+
+std::variant<std::string, ProviderSetupError> KubeProviderFactory::credential(
+    const api::DnsProviderSpec& spec, const std::string& ns) {
+  if (!spec.credentialsSecretRef) return std::string();
+  const auto& ref = *spec.credentialsSecretRef;
+  const std::string where = "Secret " + ns + "/" + ref.name + " key " + ref.key;
+  auto resp = api_.get("/api/v1/namespaces/" + ns + "/secrets/" + ref.name);
+  if (!resp)
+    return ProviderSetupError{"CredentialsNotReadable", where + ": " + resp.error().message};
+  if (resp->code == 404)
+    return ProviderSetupError{"CredentialsNotFound",
+                              where + " does not exist: create it with the provider's credential"};
+  if (!resp->ok())
+    return ProviderSetupError{"CredentialsNotReadable", kube::apiError(*resp).message};
+  auto secret = api::parseJson(resp->body);
+  if (!secret || !secret->is_object() || !secret->contains("data") ||
+      !(*secret)["data"].contains(ref.key) || !(*secret)["data"][ref.key].is_string())
+    return ProviderSetupError{"CredentialsNotFound", where + " is missing"};
+  auto value = dkim::base64Decode((*secret)["data"][ref.key].get<std::string>());
+  if (!value) return ProviderSetupError{"CredentialsNotFound", where + " is not base64 data"};
+  // A trailing newline from `kubectl create secret --from-file` is not part of the credential.
+  while (!value->empty() && (value->back() == '\n' || value->back() == '\r')) value->pop_back();
+  return std::move(value).value();
+}
+
+std::variant<ProviderHandle, ProviderSetupError> KubeProviderFactory::make(
+    const api::DnsProviderSpec& spec, const std::string& ns) {
+  if (spec.kind != api::DnsProviderKind::kPowerDns) {
+    return ProviderSetupError{
+        "ProviderNotSupported",
+        std::string("dnsProvider.kind ") + api::enumName(spec.kind) +
+            " is not implemented by this operator yet; publish status.records by hand"};
+  }
+  if (spec.url.empty())
+    return ProviderSetupError{"InvalidProvider",
+                              "dnsProvider.url is required for PowerDNS (its API base URL)"};
+  auto key = credential(spec, ns);
+  if (auto* e = std::get_if<ProviderSetupError>(&key)) return *e;
+  struct Owned {
+    explicit Owned(dnspub::CpprestHttpClientConfig c) : http(std::move(c)) {}
+    dnspub::CpprestHttpClient http;
+    std::optional<dnspub::powerdns::PowerDnsProvider> provider;
+  };
+  auto owned = std::make_shared<Owned>(dnspub::CpprestHttpClientConfig{spec.url, timeout_, ""});
+  owned->provider.emplace(
+      dnspub::powerdns::PowerDnsConfig{spec.serverID, std::get<std::string>(key)}, owned->http);
+  return ProviderHandle{owned, &*owned->provider};
+}
+
+}  // namespace mailroom::controllers
