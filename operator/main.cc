@@ -1,4 +1,4 @@
-// mailroom-operator: reconciles MailDomain objects (operator/controllers) against the
+// mailroom-operator: reconciles MailDomain and Transport objects (operator/controllers) against the
 // Kubernetes API through the generic controller runtime (operator/kube: informers and typed
 // stores, controllers, one Manager).
 //   --kubeconfig PATH     default $KUBECONFIG, else in-cluster configuration
@@ -30,6 +30,7 @@
 #include "lib/log/log.h"
 #include "lib/metrics/metrics.h"
 #include "operator/controllers/maildomain_controller.h"
+#include "operator/controllers/transport_controller.h"
 #include "operator/kube/events.h"
 #include "operator/kube/http_transport.h"
 #include "operator/kube/lease.h"
@@ -139,6 +140,16 @@ int main(int argc, char** argv) {
                                                  return mailDomainController.reconcile(key);
                                                }),
                             mailDomains, transports);
+
+  auto& configMaps = manager.informer<kube::Unstructured>(
+      kube::ResourceRef{"", "v1", "configmaps"}.collectionPath(flags.ns),
+      controllers::TransportController::configMapSelector());
+  controllers::TransportController transportController(api, transports, configMaps, events,
+                                                       wallClock);
+  transportController.wire(
+      manager.controller(
+          "transport", [&](const std::string& key) { return transportController.reconcile(key); }),
+      transports, configMaps);
 
   asio::io_context io;
   std::unique_ptr<metrics::HttpEndpoint> endpoint;
