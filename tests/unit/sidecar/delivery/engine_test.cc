@@ -273,6 +273,35 @@ TEST_F(EngineTest, AllMxTemporaryDefersWithTheLastReply) {
       1);
 }
 
+TEST_F(EngineTest, SecondAttemptAfterTheBackoffCarriesItsNumberAndOnlyItsRows) {
+  int rcpts = 0;
+  server("127.0.0.1", [&](const auto&, const testing::SmtpCommand& c) {
+    if (c.verb == "RCPT" && ++rcpts == 1) return SmtpAction::say("451 4.3.0 try later");
+    return SmtpAction::byDefault();
+  });
+  resolver_.addMx("example.net", 10, "mx1.example.net");
+  resolver_.addA("mx1.example.net", "127.0.0.1");
+  auto id = accept({"a@example.net"});
+  onSeen_ = [&](const Seen& s) {
+    if (s.outcome != Outcome::kDeferred) return;
+    now_ += 300s;          // the first backoff has passed
+    engine_->enqueue(id);  // and the engine is told so (its timer runs on real time)
+  };
+
+  run({id}, 2);
+
+  ASSERT_EQ(seen_.size(), 2u);
+  EXPECT_EQ(seen_[0].outcome, Outcome::kDeferred);
+  EXPECT_EQ(seen_[0].attempt, 1);
+  EXPECT_EQ(seen_[1].outcome, Outcome::kDelivered);
+  EXPECT_EQ(seen_[1].attempt, 2);
+  ASSERT_EQ(seen_[1].rows.size(), 1u);  // the first attempt's row is not repeated
+  EXPECT_EQ(seen_[1].rows[0].outcome, "delivered");
+  auto r = stored(id, 0);
+  EXPECT_EQ(r.attempts, 2);
+  EXPECT_EQ(r.history.size(), 2u);
+}
+
 TEST_F(EngineTest, PermanentReplyBouncesThatRecipientOnly) {
   auto& mx = server("127.0.0.1", [](const auto&, const testing::SmtpCommand& c) {
     return c.verb == "RCPT" && c.arg.find("nobody@") != std::string::npos
