@@ -430,6 +430,45 @@ def maildomain_status():
         },
         required=["ip"],
     )
+    dkim_key = obj(
+        "One DKIM key the operator owns. Its Secret is the source of truth; this mirrors it.",
+        {
+            "selector": s(
+                "The name the key is published under (<selector>._domainkey.<domain>): the "
+                "configured selector for its first key, <configured>-r<N> for later ones.",
+                pattern=SELECTOR_PATTERN,
+                maxLength=63,
+            ),
+            "configuredSelector": s(
+                "The spec.dkim.selectors[] name the key was made for.",
+                pattern=SELECTOR_PATTERN,
+                maxLength=63,
+            ),
+            "algorithm": s("Signing algorithm.", enum=["rsa-sha256", "ed25519-sha256"]),
+            "phase": s(
+                "Pending: generated, its record not yet served by every authoritative server. "
+                "Published: served. Active: the key its selector signs with (only ever a key "
+                "seen served). Retiring: replaced; its record stays published for the grace "
+                "period so mail in flight verifies. Revoked: its record is p= empty (RFC 6376 "
+                "section 3.6.1) until the key and record are deleted.",
+                enum=["Pending", "Published", "Active", "Retiring", "Revoked"],
+            ),
+            "createdAt": s("When the key was generated (RFC 3339).", format="date-time"),
+            "publishedAt": s(
+                "When every authoritative server was first seen serving the record (RFC 3339).",
+                format="date-time",
+            ),
+            "activatedAt": s("When signing switched to the key (RFC 3339).", format="date-time"),
+            "retiringAt": s("When signing switched away from it (RFC 3339).", format="date-time"),
+            "revokedAt": s("When its record was revoked (RFC 3339).", format="date-time"),
+            "secretName": s(
+                "The Secret holding the private key (private.pem), in the MailDomain's namespace.",
+                pattern=K8S_NAME_PATTERN,
+                maxLength=253,
+            ),
+        },
+        required=["selector", "configuredSelector", "algorithm", "phase", "secretName"],
+    )
     return obj(
         "Observed state, written by the operator only.",
         {
@@ -441,6 +480,10 @@ def maildomain_status():
             ),
             "records": arr("DNS records the domain needs and whether each is published.", record),
             "checks": arr("Per sending IP checks (IPv4 and IPv6 judged separately).", check),
+            "dkimKeys": arr(
+                "Every DKIM key of the domain with its lifecycle phase and times, newest last.",
+                dkim_key,
+            ),
             "spf": health(),
             "dkim": health(),
             "dmarc": health(),

@@ -182,11 +182,37 @@ void encodeFields(FieldWriter& w, const IpCheck& v) {
   w.field("checkedAt", v.checkedAt);
 }
 
+void decodeFields(FieldReader& r, DkimKeyStatus& v) {
+  r.required("selector", v.selector);
+  r.required("configuredSelector", v.configuredSelector);
+  r.required("algorithm", v.algorithm);
+  r.required("phase", v.phase);
+  r.optional("createdAt", v.createdAt);
+  r.optional("publishedAt", v.publishedAt);
+  r.optional("activatedAt", v.activatedAt);
+  r.optional("retiringAt", v.retiringAt);
+  r.optional("revokedAt", v.revokedAt);
+  r.required("secretName", v.secretName);
+}
+void encodeFields(FieldWriter& w, const DkimKeyStatus& v) {
+  w.field("selector", v.selector);
+  w.field("configuredSelector", v.configuredSelector);
+  w.field("algorithm", v.algorithm);
+  w.field("phase", v.phase);
+  w.field("createdAt", v.createdAt);
+  w.field("publishedAt", v.publishedAt);
+  w.field("activatedAt", v.activatedAt);
+  w.field("retiringAt", v.retiringAt);
+  w.field("revokedAt", v.revokedAt);
+  w.field("secretName", v.secretName);
+}
+
 void decodeFields(FieldReader& r, MailDomainStatus& v) {
   r.optional("observedGeneration", v.observedGeneration);
   r.optional("conditions", v.conditions);
   r.optional("records", v.records);
   r.optional("checks", v.checks);
+  r.optional("dkimKeys", v.dkimKeys);
   r.optional("spf", v.spf);
   r.optional("dkim", v.dkim);
   r.optional("dmarc", v.dmarc);
@@ -197,6 +223,7 @@ void encodeFields(FieldWriter& w, const MailDomainStatus& v) {
   w.field("conditions", v.conditions);
   w.field("records", v.records);
   w.field("checks", v.checks);
+  w.field("dkimKeys", v.dkimKeys);
   w.field("spf", v.spf);
   w.field("dkim", v.dkim);
   w.field("dmarc", v.dmarc);

@@ -95,11 +95,27 @@ struct IpCheck {
   bool operator==(const IpCheck&) const = default;
 };
 
+// Where a DKIM key is in its lifecycle (operator/dkimkeys/lifecycle.h tells the whole story).
+enum class DkimKeyPhase { kPending, kPublished, kActive, kRetiring, kRevoked };
+
+// One DKIM key the operator owns, as its Secret records it (the Secret is the source of truth).
+struct DkimKeyStatus {
+  std::string selector;            // the name it is published under, e.g. rsa2026-r1
+  std::string configuredSelector;  // the spec.dkim.selectors[] entry it was made for
+  dkim::Algorithm algorithm = dkim::Algorithm::kRsaSha256;
+  DkimKeyPhase phase = DkimKeyPhase::kPending;
+  // RFC 3339; "" : not (yet) reached.
+  std::string createdAt, publishedAt, activatedAt, retiringAt, revokedAt;
+  std::string secretName;
+  bool operator==(const DkimKeyStatus&) const = default;
+};
+
 struct MailDomainStatus {
   int64_t observedGeneration = 0;
   std::vector<kube::Condition> conditions;
   std::vector<StatusRecord> records;
   std::vector<IpCheck> checks;
+  std::vector<DkimKeyStatus> dkimKeys;
   std::string spf, dkim, dmarc, ptr;  // printer columns: Pass, Fail, Pending, Unknown
   bool operator==(const MailDomainStatus&) const = default;
 };
@@ -131,6 +147,8 @@ void decodeFields(FieldReader& r, StatusRecord& v);
 void encodeFields(FieldWriter& w, const StatusRecord& v);
 void decodeFields(FieldReader& r, IpCheck& v);
 void encodeFields(FieldWriter& w, const IpCheck& v);
+void decodeFields(FieldReader& r, DkimKeyStatus& v);
+void encodeFields(FieldWriter& w, const DkimKeyStatus& v);
 void decodeFields(FieldReader& r, MailDomainStatus& v);
 void encodeFields(FieldWriter& w, const MailDomainStatus& v);
 void decodeFields(FieldReader& r, MailDomain& v);
@@ -165,6 +183,15 @@ struct api::EnumNames<dkim::Algorithm> {
   static constexpr std::pair<dkim::Algorithm, const char*> values[] = {
       {dkim::Algorithm::kRsaSha256, "rsa-sha256"},
       {dkim::Algorithm::kEd25519Sha256, "ed25519-sha256"}};
+};
+template <>
+struct api::EnumNames<api::DkimKeyPhase> {
+  static constexpr std::pair<api::DkimKeyPhase, const char*> values[] = {
+      {api::DkimKeyPhase::kPending, "Pending"},
+      {api::DkimKeyPhase::kPublished, "Published"},
+      {api::DkimKeyPhase::kActive, "Active"},
+      {api::DkimKeyPhase::kRetiring, "Retiring"},
+      {api::DkimKeyPhase::kRevoked, "Revoked"}};
 };
 // The CRD spells the SPF policy as the final all term.
 template <>

@@ -104,9 +104,31 @@ TEST(MailDomain, StatusRoundTrips) {
   s.checks.push_back({"2001:db8::1", "IPv6", {}, false, std::nullopt, "pass", {}, "t"});
   s.spf = "Pass";
   s.ptr = "Fail";
+  s.dkimKeys.push_back({"mr-r1", "mr", dkim::Algorithm::kEd25519Sha256, DkimKeyPhase::kActive,
+                        "2026-11-24T08:00:00Z", "2026-11-24T08:01:00Z", "2026-11-24T08:01:00Z", "",
+                        "", "md-dkim-mr-r1"});
+  s.dkimKeys.push_back({"mr", "mr", dkim::Algorithm::kRsaSha256, DkimKeyPhase::kRevoked,
+                        "2026-10-01T00:00:00Z", "2026-10-01T00:01:00Z", "2026-10-01T00:01:00Z",
+                        "2026-11-24T08:01:00Z", "2026-12-01T08:01:00Z", "md-dkim-mr"});
   auto back = decode<MailDomainStatus>(encodeValue(s));
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(*back, s);
+  EXPECT_EQ(encodeValue(s)["dkimKeys"][0]["phase"], "Active");
+  EXPECT_FALSE(encodeValue(s)["dkimKeys"][0].contains("retiringAt"));
+}
+
+TEST(MailDomain, DkimKeyStatusErrorsNameTheField) {
+  auto bad = decode<MailDomainStatus>(
+      Json::parse(R"({"dkimKeys":[{"selector":"a","configuredSelector":"a",)"
+                  R"("algorithm":"rsa-sha256","phase":"Live","secretName":"s"}]})"),
+      "status");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("status.dkimKeys[0].phase: unknown value \"Live\""),
+            std::string::npos)
+      << bad.error().message;
+  auto missing = decode<MailDomainStatus>(Json::parse(R"({"dkimKeys":[{"selector":"a"}]})"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("dkimKeys[0].secretName: required"), std::string::npos);
 }
 
 }  // namespace
