@@ -7,11 +7,6 @@
 namespace mailroom::dkimkeys {
 namespace {
 
-constexpr std::pair<KeyPhase, const char*> kPhaseNames[] = {{KeyPhase::kPending, "Pending"},
-                                                            {KeyPhase::kPublished, "Published"},
-                                                            {KeyPhase::kActive, "Active"},
-                                                            {KeyPhase::kRetiring, "Retiring"},
-                                                            {KeyPhase::kRevoked, "Revoked"}};
 constexpr size_t kMaxSelector = 63;  // the CRD's bound on a selector name
 
 void stamp(KeyState& key, KeyPhase to, TimePoint now) {
@@ -183,18 +178,6 @@ long revisionOf(const std::string& selector, const std::string& name) {
 }
 
 }  // namespace
-
-const char* phaseName(KeyPhase phase) {
-  for (const auto& [p, name] : kPhaseNames)
-    if (p == phase) return name;
-  return "";
-}
-
-std::optional<KeyPhase> parsePhase(std::string_view name) {
-  for (const auto& [p, n] : kPhaseNames)
-    if (name == n) return p;
-  return std::nullopt;
-}
 
 int SelectorSpec::rsaBits() const {
   if (algorithm != dkim::Algorithm::kRsaSha256) return 0;

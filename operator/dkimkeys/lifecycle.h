@@ -31,14 +31,14 @@
 #include <vector>
 
 #include "lib/auth/dkim/types.h"
+#include "operator/api/v1alpha1/maildomain.h"
 
 namespace mailroom::dkimkeys {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
-enum class KeyPhase { kPending, kPublished, kActive, kRetiring, kRevoked };
-const char* phaseName(KeyPhase phase);  // "Pending", "Published", ... (the CRD's spelling)
-std::optional<KeyPhase> parsePhase(std::string_view name);
+// The phases are the CRD's (status.dkimKeys[].phase), spelled by api::enumName.
+using KeyPhase = api::DkimKeyPhase;
 
 // The record a revoked key leaves at its name (RFC 6376 §3.6.1).
 inline constexpr const char* kRevokedRecord = "v=DKIM1; p=";
