@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace mailroom::dkimkeys {
 namespace {
 
@@ -432,6 +434,80 @@ TEST(Lifecycle, CustomGraceAndLifetime) {
   w.now += minutes(5);
   w.step();
   EXPECT_EQ(w.find("mr"), nullptr);
+}
+
+// Random histories (publishing, time passing, spec edits, Secrets deleted by hand, records
+// vanishing) against the rules the lifecycle exists for.
+TEST(Lifecycle, RandomHistoriesKeepTheRules) {
+  std::mt19937 rng(20261205);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  for (int history = 0; history < 300; ++history) {
+    World w;
+    w.options = {hours(24 * (1 + pick(7))), hours(1 + pick(72))};
+    w.selectors = {rsa("mr", std::chrono::seconds(hours(24 * (1 + pick(30)))))};
+    std::set<std::string> everGenerated;
+    for (int step = 0; step < 80; ++step) {
+      switch (pick(8)) {
+        case 0:
+        case 1:
+          w.serveAll();
+          break;
+        case 2:
+          w.now += hours(pick(24 * 10));
+          break;
+        case 3:
+          w.selectors[0].keySize = pick(2) ? std::optional<int>(3072) : std::nullopt;
+          break;
+        case 4:
+          if (w.selectors.size() == 1) {
+            w.selectors.push_back({"ed", Algorithm::kEd25519Sha256, std::nullopt, std::nullopt});
+          } else {
+            w.selectors.pop_back();
+          }
+          break;
+        case 5:
+          if (!w.keys.empty()) w.keys.erase(w.keys.begin() + pick(int(w.keys.size())));
+          break;
+        case 6:
+          if (!w.served.empty())
+            w.served.erase(std::next(w.served.begin(), pick(int(w.served.size()))));
+          break;
+        default:
+          w.now += minutes(pick(120));
+      }
+      const std::set<std::string> servedNow = w.served;
+      std::set<std::string> specNames;
+      for (const auto& s : w.selectors) specNames.insert(s.name);
+      LifecyclePlan plan = w.step();
+      std::string where = "history " + std::to_string(history) + " step " + std::to_string(step);
+
+      for (const auto& c : plan.changes)
+        if (c.to == Phase::kActive) EXPECT_TRUE(servedNow.count(c.selector)) << where;
+      for (const auto& g : plan.generate) {
+        EXPECT_TRUE(everGenerated.insert(g.selector).second) << where << ": reused " << g.selector;
+        EXPECT_LE(g.selector.size(), 63u) << where;
+      }
+      std::map<std::string, int> activePerSelector;
+      for (const auto& k : w.keys) {
+        if (k.phase == Phase::kActive) ++activePerSelector[k.configuredSelector];
+        if (k.phase == Phase::kActive) EXPECT_TRUE(k.publishedAt.has_value()) << where;
+        bool isNew = std::any_of(plan.generate.begin(), plan.generate.end(),
+                                 [&](const KeyToGenerate& g) { return g.selector == k.selector; });
+        if (isNew) continue;
+        ASSERT_TRUE(plan.records.count(k.selector)) << where << ": no record for " << k.selector;
+        EXPECT_EQ(plan.records.at(k.selector),
+                  k.phase == Phase::kRevoked ? kRevokedRecord : k.txtValue)
+            << where;
+      }
+      for (const auto& [sel, n] : activePerSelector) EXPECT_EQ(n, 1) << where << ": " << sel;
+      for (const auto& [configured, sel] : plan.active) {
+        EXPECT_TRUE(specNames.count(configured)) << where;
+        ASSERT_NE(w.find(sel), nullptr) << where;
+        EXPECT_EQ(w.find(sel)->phase, Phase::kActive) << where;
+      }
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
 }
 
 }  // namespace
