@@ -1048,3 +1048,26 @@ TEST_F(TlsSessionTest, LargeDotStuffedMessageOverTlsAndReuse) {
 
 }  // namespace
 }  // namespace mailroom::smtp
+
+namespace mailroom::smtp {
+namespace {
+
+// Implicit TLS (RFC 8314) comes with the relay; until then a session refuses it rather than
+// talking plaintext or STARTTLS to a port that expects a TLS handshake.
+TEST_F(SessionTest, ImplicitTlsIsRefusedWithoutConnecting) {
+  start();
+  std::optional<SessionError> error;
+  run([&]() -> Task<void> {
+    auto o = options();
+    o.tls = TlsPolicy::kImplicit;
+    auto r = co_await open(o);
+    if (auto* e = std::get_if<SessionError>(&r)) error = *e;
+  });
+  ASSERT_TRUE(error);
+  EXPECT_TRUE(error->permanent);
+  EXPECT_NE(error->message.find("implicit TLS is not implemented yet"), std::string::npos);
+  EXPECT_TRUE(server_->connections().empty());
+}
+
+}  // namespace
+}  // namespace mailroom::smtp
