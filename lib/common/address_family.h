@@ -35,7 +35,11 @@ struct FamilyPolicy {
   constexpr bool both() const { return !only; }
   constexpr bool allows(AddressFamily f) const { return !only || *only == f; }
   constexpr AddressFamily first() const { return only.value_or(preferred); }
-  bool operator==(const FamilyPolicy&) const = default;
+  // `preferred` counts only with Any: an IPv4-only policy is the same whatever it would prefer
+  // (the CRD defaults preferredFamily even where it is ignored).
+  constexpr bool operator==(const FamilyPolicy& o) const {
+    return only == o.only && (only || preferred == o.preferred);
+  }
 };
 
 // The addressFamily word of a policy: "IPv4", "IPv6" or "Any".

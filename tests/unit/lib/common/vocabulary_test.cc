@@ -39,6 +39,14 @@ TEST(FamilyPolicyTest, OnlyOrBothWithAPreference) {
   }
 }
 
+TEST(FamilyPolicyTest, EqualityIgnoresThePreferenceOfASingleFamily) {
+  const FamilyPolicy v4{AddressFamily::kIpv4, AddressFamily::kIpv6};
+  EXPECT_EQ(v4, (FamilyPolicy{AddressFamily::kIpv4, AddressFamily::kIpv4}));
+  EXPECT_NE(v4, (FamilyPolicy{AddressFamily::kIpv6, AddressFamily::kIpv6}));
+  EXPECT_NE(FamilyPolicy{}, (FamilyPolicy{std::nullopt, AddressFamily::kIpv4}));
+  EXPECT_NE(FamilyPolicy{}, v4);
+}
+
 TEST(TlsPolicyTest, NamesRoundTripAndParsingIsExact) {
   for (auto p :
        {TlsPolicy::kNone, TlsPolicy::kOpportunistic, TlsPolicy::kRequired, TlsPolicy::kImplicit})

@@ -24,7 +24,7 @@ std::vector<SidecarConfig> roundTripConfigs() {
   std::vector<SidecarConfig> out{minimalConfig(), everyFieldConfig()};
   SidecarConfig v4 = minimalConfig();
   DirectTransport d;
-  d.family = {AddressFamily::kIpv4};
+  d.family = {AddressFamily::kIpv4, AddressFamily::kIpv4};  // a preference that cannot count
   d.sourceAddresses = {"192.0.2.1"};
   v4.transports[0].mode = d;
   v4.transports[0].retry = {0s, 1s, 1s};  // the smallest durations
