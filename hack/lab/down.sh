@@ -15,6 +15,7 @@ exec 9>"$MAILROOM_LAB_LOCK"
 flock -w 120 9 || lab_die "another hack/lab script holds $MAILROOM_LAB_LOCK"
 
 lab_mx_stop # first, so no message is between Postfix and a milter
+lab_stop_pid "$MAILROOM_LAB_BIND9_PIDFILE" named # hack/lab/bind9.sh, if a test left it up
 lab_stop_pids "$MAILROOM_LAB_OPENDMARC_PIDFILE" opendmarc "$MAILROOM_LAB_OPENDKIM_PIDFILE" opendkim \
   "$MAILROOM_LAB_PDNS_PIDFILE" pdns_server
 

@@ -81,6 +81,20 @@ MAILROOM_LAB_DKIM_SELECTOR=lab
 MAILROOM_LAB_DKIM_DIR=$MAILROOM_LAB_DIR/dkim
 MAILROOM_LAB_DKIM_KEY=$MAILROOM_LAB_DKIM_DIR/lab.private
 
+# BIND9 as an RFC 2136 primary (hack/lab/bind9.sh; started on demand, not by up.sh): named in
+# mr-dns on addresses of its own, one zone that key MAILROOM_LAB_BIND9_KEY_NAME may update (TXT
+# only, update-policy) and transfer; a second key that the server knows but grants nothing.
+MAILROOM_LAB_BIND9_IP4=198.51.100.54
+MAILROOM_LAB_BIND9_IP6=2001:db8:5::54
+MAILROOM_LAB_BIND9_DIR=$MAILROOM_LAB_DIR/bind9
+MAILROOM_LAB_BIND9_PIDFILE=$MAILROOM_LAB_BIND9_DIR/named.pid
+MAILROOM_LAB_BIND9_LOG=$MAILROOM_LAB_BIND9_DIR/named.log
+MAILROOM_LAB_BIND9_ZONE=rfc2136.example.org
+MAILROOM_LAB_BIND9_KEY_NAME=mailroom-lab
+MAILROOM_LAB_BIND9_KEY_FILE=$MAILROOM_LAB_BIND9_DIR/mailroom-lab.secret # base64, as in a Secret
+MAILROOM_LAB_BIND9_NORIGHTS_KEY_NAME=no-rights
+MAILROOM_LAB_BIND9_NORIGHTS_KEY_FILE=$MAILROOM_LAB_BIND9_DIR/no-rights.secret
+
 # Every variable above, for env.sh.
 lab_vars() { compgen -v MAILROOM_LAB_; }
 

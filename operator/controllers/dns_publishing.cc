@@ -3,8 +3,60 @@
 #include "lib/auth/dkim/base64.h"
 #include "operator/dns/http/cpprest_http_client.h"
 #include "operator/dns/providers/powerdns/powerdns.h"
+#include "operator/dns/providers/rfc2136/rfc2136.h"
 
 namespace mailroom::controllers {
+
+namespace {
+
+dnspub::rfc2136::TsigAlgorithm tsigAlgorithm(std::optional<api::TsigAlgorithm> a) {
+  using T = dnspub::rfc2136::TsigAlgorithm;
+  switch (a.value_or(api::TsigAlgorithm::kHmacSha256)) {
+    case api::TsigAlgorithm::kHmacSha1:
+      return T::kHmacSha1;
+    case api::TsigAlgorithm::kHmacSha384:
+      return T::kHmacSha384;
+    case api::TsigAlgorithm::kHmacSha512:
+      return T::kHmacSha512;
+    case api::TsigAlgorithm::kHmacSha256:
+      break;
+  }
+  return T::kHmacSha256;
+}
+
+// RFC2136: server host[:port], tsigKeyName, tsigAlgorithm; the Secret's value is the key's
+// base64 secret (as tsig-keygen prints it).
+std::variant<ProviderHandle, ProviderSetupError> makeRfc2136(const api::DnsProviderSpec& spec,
+                                                             const std::string& secretText,
+                                                             std::chrono::seconds timeout) {
+  auto server = dnspub::rfc2136::parseServer(spec.server);
+  if (!server)
+    return ProviderSetupError{"InvalidProvider",
+                              "dnsProvider.server is required for RFC2136: the primary's "
+                              "host[:port] (port 53 by default)"};
+  if (spec.tsigKeyName.empty() || !spec.credentialsSecretRef)
+    return ProviderSetupError{"InvalidProvider",
+                              "RFC2136 needs dnsProvider.tsigKeyName and a credentialsSecretRef "
+                              "naming the TSIG key's base64 secret"};
+  auto secret = dkim::base64Decode(secretText);
+  if (!secret || secret->empty())
+    return ProviderSetupError{"CredentialsNotReadable",
+                              "the credentials Secret's value is not a base64 TSIG secret "
+                              "(tsig-keygen prints one)"};
+  struct Owned {
+    Owned(dnspub::rfc2136::HostPort hp, std::chrono::seconds t) : transport(std::move(hp), t) {}
+    dnspub::rfc2136::TcpDnsTransport transport;
+    std::optional<dnspub::rfc2136::Rfc2136Provider> provider;
+  };
+  auto owned = std::make_shared<Owned>(*server, timeout);
+  dnspub::rfc2136::TsigKey key{spec.tsigKeyName, tsigAlgorithm(spec.tsigAlgorithm),
+                               dnspub::rfc2136::Bytes(secret->begin(), secret->end())};
+  owned->provider.emplace(dnspub::rfc2136::Rfc2136Config{std::move(key), 300, {}},
+                          owned->transport);
+  return ProviderHandle{owned, &*owned->provider};
+}
+
+}  // namespace
 
 std::string zoneOf(const api::MailDomainSpec& spec) {
   return dnspub::normalizeName(
@@ -65,6 +117,11 @@ std::variant<std::string, ProviderSetupError> KubeProviderFactory::credential(
 
 std::variant<ProviderHandle, ProviderSetupError> KubeProviderFactory::make(
     const api::DnsProviderSpec& spec, const std::string& ns) {
+  if (spec.kind == api::DnsProviderKind::kRfc2136) {
+    auto secret = credential(spec, ns);
+    if (auto* e = std::get_if<ProviderSetupError>(&secret)) return *e;
+    return makeRfc2136(spec, std::get<std::string>(secret), timeout_);
+  }
   if (spec.kind != api::DnsProviderKind::kPowerDns) {
     return ProviderSetupError{
         "ProviderNotSupported",
