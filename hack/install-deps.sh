@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package the project needs: the union of hack/deps/*.txt (one file per
-# concern, one package per line, '#' comments). Idempotent: installs only what is missing.
+# concern, one package per line, '#' comments), then the pinned PyPI packages of e2e peers
+# (hack/deps/pypi-e2e.req) into a venv outside the repository. Idempotent: installs only what is
+# missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -10,15 +12,38 @@ for pkg in "${wanted[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
   [[ $status == "install ok installed" ]] || missing+=("$pkg")
 done
-if ((${#missing[@]} == 0)); then
-  echo "install-deps: all ${#wanted[@]} packages present"
-  exit 0
-fi
-echo "install-deps: installing ${missing[*]}"
 sudo_cmd=()
 [[ $(id -u) == 0 ]] || sudo_cmd=(sudo)
-export DEBIAN_FRONTEND=noninteractive
-# Postfix asks how to configure itself; the lab writes its own configuration.
-echo "postfix postfix/main_mailer_type select No configuration" | "${sudo_cmd[@]}" debconf-set-selections
-"${sudo_cmd[@]}" apt-get update -q
-"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#wanted[@]} packages present"
+else
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # Postfix asks how to configure itself; the lab writes its own configuration.
+  echo "postfix postfix/main_mailer_type select No configuration" | "${sudo_cmd[@]}" debconf-set-selections
+  "${sudo_cmd[@]}" apt-get update -q
+  "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# PyPI packages for e2e peers (hack/deps/pypi-e2e.req, pinned) in a venv outside the repository,
+# from Debian's python3. Idempotent: a venv that already satisfies the pins is left alone.
+venv=${MAILROOM_VENV:-/var/cache/mailroom/venv}
+req=$here/deps/pypi-e2e.req
+if [[ -x $venv/bin/python ]] &&
+  "$venv/bin/python" - "$req" <<'PY' 2>/dev/null; then
+import sys, importlib.metadata as md
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if not line:
+        continue
+    name, version = line.split("==")
+    if md.version(name.split("[")[0]) != version:
+        sys.exit(1)
+PY
+  echo "install-deps: $venv satisfies $(basename "$req")"
+else
+  echo "install-deps: installing $(basename "$req") into $venv"
+  "${sudo_cmd[@]}" mkdir -p "$(dirname "$venv")"
+  "${sudo_cmd[@]}" /usr/bin/python3 -m venv "$venv"
+  "${sudo_cmd[@]}" "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
+fi

@@ -4,6 +4,7 @@
 #include "operator/dns/http/cpprest_http_client.h"
 #include "operator/dns/providers/powerdns/powerdns.h"
 #include "operator/dns/providers/rfc2136/rfc2136.h"
+#include "operator/dns/providers/route53/route53.h"
 
 namespace mailroom::controllers {
 
@@ -53,6 +54,39 @@ std::variant<ProviderHandle, ProviderSetupError> makeRfc2136(const api::DnsProvi
                                dnspub::rfc2136::Bytes(secret->begin(), secret->end())};
   owned->provider.emplace(dnspub::rfc2136::Rfc2136Config{std::move(key), 300, {}},
                           owned->transport);
+  return ProviderHandle{owned, &*owned->provider};
+}
+
+// Route53: url (default the AWS endpoint; moto and other stand-ins set it), zoneID (else looked
+// up by the zone's name), region (default us-east-1, Route 53's signing region); the Secret's
+// value is "accessKeyId:secretAccessKey".
+std::variant<ProviderHandle, ProviderSetupError> makeRoute53(const api::DnsProviderSpec& spec,
+                                                             const std::string& secretText,
+                                                             std::chrono::seconds timeout) {
+  auto creds = dnspub::route53::parseCredentials(secretText);
+  if (!creds)
+    return ProviderSetupError{"CredentialsNotReadable",
+                              "the credentials Secret's value for Route53 must be "
+                              "'accessKeyId:secretAccessKey': " +
+                                  creds.error().message};
+  std::string url = spec.url.empty() ? std::string(dnspub::route53::kDefaultEndpoint) : spec.url;
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos)
+    return ProviderSetupError{"InvalidProvider", "dnsProvider.url is not a URL: " + url};
+  std::string host = url.substr(scheme + 3);
+  host = host.substr(0, host.find('/'));
+  struct Owned {
+    explicit Owned(dnspub::CpprestHttpClientConfig c) : http(std::move(c)) {}
+    dnspub::CpprestHttpClient http;
+    std::optional<dnspub::route53::Route53Provider> provider;
+  };
+  auto owned = std::make_shared<Owned>(dnspub::CpprestHttpClientConfig{url, timeout, ""});
+  dnspub::route53::Route53Config config;
+  config.credentials = std::move(creds).value();
+  config.hostedZoneId = spec.zoneID;
+  if (!spec.region.empty()) config.region = spec.region;
+  config.host = host;
+  owned->provider.emplace(std::move(config), owned->http);
   return ProviderHandle{owned, &*owned->provider};
 }
 
@@ -121,6 +155,11 @@ std::variant<ProviderHandle, ProviderSetupError> KubeProviderFactory::make(
     auto secret = credential(spec, ns);
     if (auto* e = std::get_if<ProviderSetupError>(&secret)) return *e;
     return makeRfc2136(spec, std::get<std::string>(secret), timeout_);
+  }
+  if (spec.kind == api::DnsProviderKind::kRoute53) {
+    auto secret = credential(spec, ns);
+    if (auto* e = std::get_if<ProviderSetupError>(&secret)) return *e;
+    return makeRoute53(spec, std::get<std::string>(secret), timeout_);
   }
   if (spec.kind != api::DnsProviderKind::kPowerDns) {
     return ProviderSetupError{

@@ -7,6 +7,8 @@
 //   dns_publish_tool --provider rfc2136 --server 198.51.100.54:53 --tsig-key-name N
 //                    --key-file F (base64 secret) [--tsig-algorithm hmac-sha256]
 //                    [--between CMD] --zone ... --owner ... [--record NAME=VALUE]...
+//   dns_publish_tool --provider route53 --api http://127.0.0.1:PORT --key-file F (id:secret)
+//                    [--zone-id Z] [--between CMD] --zone ... --owner ... [--record ...]...
 //
 // No --record: delete everything the owner published. --between runs CMD (sh -c) after the
 // zone was read and before the write: a concurrent writer.
@@ -23,6 +25,7 @@
 #include "operator/dns/http/cpprest_http_client.h"
 #include "operator/dns/providers/powerdns/powerdns.h"
 #include "operator/dns/providers/rfc2136/rfc2136.h"
+#include "operator/dns/providers/route53/route53.h"
 #include "operator/dns/publisher.h"
 
 using namespace mailroom::dnspub;
@@ -98,7 +101,7 @@ int usage() {
 
 int main(int argc, char** argv) {
   std::string api, keyFile, zone, ownerText, providerKind = "powerdns", server, tsigKeyName,
-                                             tsigAlg = "hmac-sha256", between;
+                                             tsigAlg = "hmac-sha256", between, zoneId;
   uint32_t ttl = 60;
   std::map<std::string, RecordSet> records;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -113,6 +116,8 @@ int main(int argc, char** argv) {
       tsigKeyName = value;
     } else if (flag == "--tsig-algorithm") {
       tsigAlg = value;
+    } else if (flag == "--zone-id") {
+      zoneId = value;
     } else if (flag == "--between") {
       between = value;
     } else if (flag == "--key-file") {
@@ -171,6 +176,14 @@ int main(int argc, char** argv) {
     rfc2136::TsigKey tsig{tsigKeyName, *alg, rfc2136::Bytes(secret->begin(), secret->end())};
     provider =
         std::make_unique<rfc2136::Rfc2136Provider>(rfc2136::Rfc2136Config{tsig, 300, {}}, *dns);
+  } else if (providerKind == "route53") {
+    auto creds = route53::parseCredentials(key);
+    if (!creds) return usage();
+    route53::Route53Config cfg;
+    cfg.credentials = *creds;
+    cfg.hostedZoneId = zoneId;
+    cfg.host = api.substr(api.find("://") + 3);
+    provider = std::make_unique<route53::Route53Provider>(cfg, http);
   } else {
     provider = std::make_unique<powerdns::PowerDnsProvider>(
         powerdns::PowerDnsConfig{"localhost", key}, http);
