@@ -2,6 +2,7 @@
 
 #include "lib/auth/dkim/base64.h"
 #include "operator/dns/http/cpprest_http_client.h"
+#include "operator/dns/providers/cloudflare/cloudflare.h"
 #include "operator/dns/providers/powerdns/powerdns.h"
 #include "operator/dns/providers/rfc2136/rfc2136.h"
 #include "operator/dns/providers/route53/route53.h"
@@ -90,6 +91,25 @@ std::variant<ProviderHandle, ProviderSetupError> makeRoute53(const api::DnsProvi
   return ProviderHandle{owned, &*owned->provider};
 }
 
+// Cloudflare: url (default the API's), zoneID (else looked up by name); the Secret's value is an
+// API token.
+std::variant<ProviderHandle, ProviderSetupError> makeCloudflare(const api::DnsProviderSpec& spec,
+                                                                const std::string& token,
+                                                                std::chrono::seconds timeout) {
+  if (token.empty())
+    return ProviderSetupError{"InvalidProvider",
+                              "Cloudflare needs a credentialsSecretRef naming an API token"};
+  std::string url = spec.url.empty() ? std::string(dnspub::cloudflare::kDefaultEndpoint) : spec.url;
+  struct Owned {
+    explicit Owned(dnspub::CpprestHttpClientConfig c) : http(std::move(c)) {}
+    dnspub::CpprestHttpClient http;
+    std::optional<dnspub::cloudflare::CloudflareProvider> provider;
+  };
+  auto owned = std::make_shared<Owned>(dnspub::CpprestHttpClientConfig{url, timeout, ""});
+  owned->provider.emplace(dnspub::cloudflare::CloudflareConfig{token, spec.zoneID}, owned->http);
+  return ProviderHandle{owned, &*owned->provider};
+}
+
 }  // namespace
 
 std::string zoneOf(const api::MailDomainSpec& spec) {
@@ -160,6 +180,11 @@ std::variant<ProviderHandle, ProviderSetupError> KubeProviderFactory::make(
     auto secret = credential(spec, ns);
     if (auto* e = std::get_if<ProviderSetupError>(&secret)) return *e;
     return makeRoute53(spec, std::get<std::string>(secret), timeout_);
+  }
+  if (spec.kind == api::DnsProviderKind::kCloudflare) {
+    auto secret = credential(spec, ns);
+    if (auto* e = std::get_if<ProviderSetupError>(&secret)) return *e;
+    return makeCloudflare(spec, std::get<std::string>(secret), timeout_);
   }
   if (spec.kind != api::DnsProviderKind::kPowerDns) {
     return ProviderSetupError{

@@ -9,6 +9,8 @@
 //                    [--between CMD] --zone ... --owner ... [--record NAME=VALUE]...
 //   dns_publish_tool --provider route53 --api http://127.0.0.1:PORT --key-file F (id:secret)
 //                    [--zone-id Z] [--between CMD] --zone ... --owner ... [--record ...]...
+//   dns_publish_tool --provider cloudflare --api http://127.0.0.1:PORT --key-file F (token)
+//                    [--zone-id Z] --zone ... --owner ... [--record ...]...
 //
 // No --record: delete everything the owner published. --between runs CMD (sh -c) after the
 // zone was read and before the write: a concurrent writer.
@@ -23,6 +25,7 @@
 
 #include "lib/auth/dkim/base64.h"
 #include "operator/dns/http/cpprest_http_client.h"
+#include "operator/dns/providers/cloudflare/cloudflare.h"
 #include "operator/dns/providers/powerdns/powerdns.h"
 #include "operator/dns/providers/rfc2136/rfc2136.h"
 #include "operator/dns/providers/route53/route53.h"
@@ -176,6 +179,9 @@ int main(int argc, char** argv) {
     rfc2136::TsigKey tsig{tsigKeyName, *alg, rfc2136::Bytes(secret->begin(), secret->end())};
     provider =
         std::make_unique<rfc2136::Rfc2136Provider>(rfc2136::Rfc2136Config{tsig, 300, {}}, *dns);
+  } else if (providerKind == "cloudflare") {
+    provider = std::make_unique<cloudflare::CloudflareProvider>(
+        cloudflare::CloudflareConfig{key, zoneId}, http);
   } else if (providerKind == "route53") {
     auto creds = route53::parseCredentials(key);
     if (!creds) return usage();
