@@ -15,6 +15,12 @@
 //                         give each cluster that writes into one zone its own)
 //   --cleanup-timeout S   how long deleting a MailDomain waits for a failing DNS provider before
 //                         it is released with a Warning Event (default 600)
+//   --resolver ADDR       DNS server for the health checks, "ip" or "ip:port" (repeatable;
+//                         default: /etc/resolv.conf, the cluster's resolver)
+//   --health-interval S   how often the SPF/PTR/DKIM/DMARC/blocklist checks run again
+//                         (default 600, jittered; 0 disables them)
+//   --dnsbl-zone ZONE     a DNS blocklist to check every sending IP on (repeatable; none by
+//                         default: querying lists has a cost and some need a paid key)
 // Logs are JSON lines on stderr. SIGTERM/SIGINT stop the workers, release the Lease and exit 0.
 // Losing the Lease exits 1 at once, as controller-runtime does: a replica that may no longer be
 // leader must stop writing immediately, and a restart campaigns again from a clean state.
@@ -44,14 +50,16 @@ struct Flags {
   std::string kubeconfig, context, ns, leaseNamespace, identity, clusterName = "default";
   std::string metricsAddr = "127.0.0.1:9588";
   bool leaderElect = false;
-  int resyncSeconds = 600, workers = 2, cleanupTimeoutSeconds = 600;
+  int resyncSeconds = 600, workers = 2, cleanupTimeoutSeconds = 600, healthIntervalSeconds = 600;
+  std::vector<std::string> resolvers, dnsblZones;
 };
 
 int usage() {
   std::fprintf(stderr,
                "usage: mailroom-operator [--kubeconfig PATH] [--context NAME] [--namespace NS]\n"
                "  [--leader-elect] [--lease-namespace NS] [--identity ID] [--metrics-addr ADDR]\n"
-               "  [--resync SECONDS] [--workers N] [--cluster-name NAME] [--cleanup-timeout S]\n");
+               "  [--resync SECONDS] [--workers N] [--cluster-name NAME] [--cleanup-timeout S]\n"
+               "  [--resolver ADDR]... [--health-interval S] [--dnsbl-zone ZONE]...\n");
   return 2;
 }
 
@@ -80,6 +88,12 @@ bool parseFlags(int argc, char** argv, Flags& f) {
       if (!value(f.clusterName)) return false;
     } else if (a == "--cleanup-timeout" && value(n)) {
       f.cleanupTimeoutSeconds = std::max(0, std::atoi(n.c_str()));
+    } else if (a == "--resolver" && value(n)) {
+      f.resolvers.push_back(n);
+    } else if (a == "--dnsbl-zone" && value(n)) {
+      f.dnsblZones.push_back(n);
+    } else if (a == "--health-interval" && value(n)) {
+      f.healthIntervalSeconds = std::max(0, std::atoi(n.c_str()));
     } else if (a == "--leader-elect") {
       f.leaderElect = true;
     } else if (a == "--resync" && value(n)) {
@@ -131,10 +145,21 @@ int main(int argc, char** argv) {
       manager.informer<api::MailDomain>(controllers::kMailDomains.collectionPath(flags.ns));
   auto& transports =
       manager.informer<api::Transport>(controllers::kTransports.collectionPath(flags.ns));
+  asio::io_context io;  // metrics endpoint and the health checks' DNS resolver
   controllers::KubeProviderFactory providers(api);
+  auto checker = controllers::CaresHealthChecker::create(io.get_executor(), flags.resolvers,
+                                                         std::chrono::seconds(60));
+  if (!checker) {
+    log::error("DNS resolver", {{"error", checker.error().message}});
+    return 2;
+  }
   controllers::MailDomainController mailDomainController(
-      api, mailDomains, transports, events, providers, wallClock,
-      {flags.clusterName, 300, std::chrono::seconds(flags.cleanupTimeoutSeconds)});
+      api, mailDomains, transports, events, providers, **checker, wallClock,
+      {flags.clusterName,
+       300,
+       std::chrono::seconds(flags.cleanupTimeoutSeconds),
+       std::chrono::seconds(flags.healthIntervalSeconds),
+       {flags.dnsblZones}});
   mailDomainController.wire(manager.controller("maildomain",
                                                [&](const std::string& key) {
                                                  return mailDomainController.reconcile(key);
@@ -151,7 +176,6 @@ int main(int argc, char** argv) {
           "transport", [&](const std::string& key) { return transportController.reconcile(key); }),
       transports, configMaps);
 
-  asio::io_context io;
   std::unique_ptr<metrics::HttpEndpoint> endpoint;
   if (!flags.metricsAddr.empty()) {
     auto ep = metrics::HttpEndpoint::start(io.get_executor(), flags.metricsAddr, registry,

@@ -10,12 +10,14 @@ MailDomainController::MailDomainController(kube::Api& api,
                                            const kube::Store<api::MailDomain>& mailDomains,
                                            const kube::Store<api::Transport>& transports,
                                            kube::EventRecorder& events, ProviderFactory& providers,
-                                           WallClock now, MailDomainOptions options)
+                                           HealthChecker& checker, WallClock now,
+                                           MailDomainOptions options)
     : api_(api),
       mailDomains_(mailDomains),
       transports_(transports),
       events_(events),
       providers_(providers),
+      checker_(checker),
       now_(std::move(now)),
       options_(std::move(options)) {}
 
@@ -50,6 +52,7 @@ MailDomainInputs MailDomainController::gather(const api::MailDomain& md) const {
     } else {
       for (const auto& a : entry->object->spec.sourceAddresses())
         in.transportAddresses.push_back(a);
+      in.referenced.push_back(*entry->object);
     }
   }
   return in;
@@ -78,16 +81,69 @@ PublishOutcome MailDomainController::publish(const api::MailDomain& md,
   return toOutcome(result);
 }
 
+namespace {
+
+std::string canonical(const health::HealthRequest& r) {
+  std::string out = r.domain + "|" + r.ehloHostname + "|";
+  for (const auto& ip : r.ips) out += ip.to_string() + ",";
+  out += "|";
+  for (const auto& s : r.selectors) out += s.selector + "=" + s.expectedKey.value_or("") + ",";
+  out += "|";
+  for (const auto& z : r.dnsblZones) out += z + ",";
+  return out;
+}
+
+}  // namespace
+
+std::optional<health::HealthReport> MailDomainController::healthOf(
+    const api::MailDomain& md, const MailDomainInputs& inputs,
+    std::chrono::system_clock::time_point& due) {
+  const auto now = now_();
+  auto request = healthRequest(md, inputs.referenced, {}, options_.health, now);
+  for (const auto& sel : md.spec.dkimSelectors) {
+    if (auto it = inputs.keys.find(sel.name); it != inputs.keys.end())
+      request.selectors.push_back({sel.name, it->second});
+  }
+  const std::string key = canonical(request);
+  {
+    std::lock_guard lock(healthMu_);
+    auto it = health_.find(md.metadata.key());
+    if (it != health_.end() && it->second.request == key && now < it->second.due) {
+      due = it->second.due;
+      return it->second.report;
+    }
+  }
+  auto report = checker_.check(std::move(request));
+  if (!report) {
+    log::warn("health checks failed",
+              {{"key", md.metadata.key()}, {"error", report.error().message}});
+    due = now + std::chrono::seconds(30);
+    return std::nullopt;
+  }
+  // Jitter spreads the checks of many MailDomains created together over the interval.
+  auto jitter = std::chrono::seconds(std::hash<std::string>{}(md.metadata.uid + key) %
+                                     (options_.healthInterval.count() / 10 + 1));
+  due = now + options_.healthInterval - jitter;
+  std::lock_guard lock(healthMu_);
+  health_[md.metadata.key()] = {key, due, *report};
+  return std::move(report).value();
+}
+
 Result<kube::Action> MailDomainController::apply(const api::MailDomain& md) {
   MailDomainInputs inputs = gather(md);
   if (md.spec.dnsProvider && api::validate(md.spec)) {
     auto records = desiredRecords(md.spec, inputs.keys, inputs.transportAddresses);
     inputs.published = publish(md, recordSets(records, options_.ttl));
   }
+  std::chrono::system_clock::time_point healthDue{};
+  inputs.healthEnabled = options_.healthInterval.count() > 0;
+  if (inputs.healthEnabled) inputs.health = healthOf(md, inputs, healthDue);
   const std::string path = kMailDomains.objectPath(md.metadata.namespace_, md.metadata.name);
   auto written = kube::writeStatus(api_, path, md, [&](const api::MailDomain& current) {
     MailDomainInputs fresh = gather(current);
     fresh.published = inputs.published;
+    fresh.healthEnabled = inputs.healthEnabled;
+    fresh.health = inputs.health;
     return Result<api::MailDomainStatus>(desiredStatus(current, fresh, now_()));
   });
   if (!written) return written.error();
@@ -105,6 +161,10 @@ Result<kube::Action> MailDomainController::apply(const api::MailDomain& md) {
   if (inputs.published && inputs.published->status == "False" &&
       inputs.published->reason != "Conflict")
     return kube::retryWithBackoff();
+  if (inputs.healthEnabled) {
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(healthDue - now_());
+    return kube::requeue(std::max(wait, std::chrono::milliseconds(1000)));
+  }
   return kube::awaitChange();
 }
 
@@ -133,7 +193,11 @@ Result<kube::Action> MailDomainController::cleanup(const api::MailDomain& md) {
 
 kube::Action MailDomainController::reconcile(const std::string& key) {
   auto entry = mailDomains_.get(key);
-  if (!entry) return kube::awaitChange();  // deleted; nothing of ours outlives the object yet
+  if (!entry) {
+    std::lock_guard lock(healthMu_);
+    health_.erase(key);
+    return kube::awaitChange();  // deleted; cleanup ran while the finalizer held it
+  }
   if (!entry->object) {
     log::warn("unreadable MailDomain", {{"key", key}, {"error", entry->error}});
     return kube::awaitChange();

@@ -12,12 +12,15 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "operator/api/v1alpha1/maildomain.h"
 #include "operator/api/v1alpha1/transport.h"
 #include "operator/controllers/dns_publishing.h"
+#include "operator/controllers/health_checker.h"
 #include "operator/controllers/maildomain_status.h"
 #include "operator/kube/action.h"
 #include "operator/kube/api.h"
@@ -36,6 +39,9 @@ struct MailDomainOptions {
   // How long deletion waits for a provider that keeps failing before it releases the
   // MailDomain anyway (with a Warning Event naming what may be left in DNS).
   std::chrono::seconds cleanupTimeout{600};
+  // How often the DNS health checks run again (jittered by up to a tenth); 0 disables them.
+  std::chrono::seconds healthInterval{600};
+  HealthOptions health;
 };
 
 class MailDomainController {
@@ -43,7 +49,8 @@ class MailDomainController {
   using WallClock = std::function<std::chrono::system_clock::time_point()>;
   MailDomainController(kube::Api& api, const kube::Store<api::MailDomain>& mailDomains,
                        const kube::Store<api::Transport>& transports, kube::EventRecorder& events,
-                       ProviderFactory& providers, WallClock now, MailDomainOptions options = {});
+                       ProviderFactory& providers, HealthChecker& checker, WallClock now,
+                       MailDomainOptions options = {});
 
   [[nodiscard]] kube::Action reconcile(const std::string& key);
 
@@ -63,14 +70,27 @@ class MailDomainController {
   PublishOutcome publish(const api::MailDomain& md, const std::vector<dnspub::RecordSet>& desired);
   Result<kube::Action> apply(const api::MailDomain& md);
   Result<kube::Action> cleanup(const api::MailDomain& md);
+  // The health report for md: the cached one while it is fresh and was made for the same
+  // request, else a new check. Also when the next check is due.
+  std::optional<health::HealthReport> healthOf(const api::MailDomain& md,
+                                               const MailDomainInputs& inputs,
+                                               std::chrono::system_clock::time_point& due);
 
   kube::Api& api_;
   const kube::Store<api::MailDomain>& mailDomains_;
   const kube::Store<api::Transport>& transports_;
   kube::EventRecorder& events_;
   ProviderFactory& providers_;
+  HealthChecker& checker_;
   WallClock now_;
   MailDomainOptions options_;
+  struct CachedHealth {
+    std::string request;  // what was checked, canonical
+    std::chrono::system_clock::time_point due;
+    health::HealthReport report;
+  };
+  std::mutex healthMu_;
+  std::map<std::string, CachedHealth> health_;  // by MailDomain key
   uint64_t statusWrites_ = 0, conflicts_ = 0;
 };
 

@@ -13,6 +13,16 @@ std::string joined(const std::vector<std::string>& names) {
   return out;
 }
 
+// The first of the conditions that gate Ready that is not True (health enabled only).
+const kube::Condition* failingHealth(const api::MailDomainStatus& s, const MailDomainInputs& in) {
+  if (!in.healthEnabled) return nullptr;
+  for (const char* type : {"SPFAuthorized", "DKIMPublished", "DMARCPresent"}) {
+    const auto* c = kube::findCondition(s.conditions, type);
+    if (c && c->status != "True") return c;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 api::MailDomainStatus desiredStatus(const api::MailDomain& md, const MailDomainInputs& inputs,
@@ -55,6 +65,13 @@ api::MailDomainStatus desiredStatus(const api::MailDomain& md, const MailDomainI
   } else {
     set("RecordsComputed", "True", "RecordsComputed", msg);
   }
+  if (!inputs.healthEnabled) {
+    s.spf = s.dkim = s.dmarc = s.ptr = "Unknown";
+  } else if (inputs.health) {
+    applyHealth(s, *inputs.health, inputs.referenced, generation, now);
+  } else {
+    applyHealthPending(s, generation, now);
+  }
   if (pub) {
     set("DNSPublished", pub->status.c_str(), pub->reason.c_str(), pub->message);
   } else {
@@ -69,11 +86,13 @@ api::MailDomainStatus desiredStatus(const api::MailDomain& md, const MailDomainI
   } else if (pendingKeys) {
     set("Ready", "False", "DKIMKeysPending",
         std::to_string(pendingKeys) + " DKIM keys are not generated and published yet");
+  } else if (const auto* failing = failingHealth(s, inputs)) {
+    set("Ready", "False", failing->reason.c_str(), failing->type + ": " + failing->message);
   } else {
-    set("Ready", "True", "Published", "every record is published");
+    set("Ready", "True", "Published",
+        inputs.healthEnabled ? "every record is published; SPF, DKIM and DMARC pass"
+                             : "every record is published");
   }
-  // Nothing is published yet, so every check is pending until the DNS provider lands.
-  s.spf = s.dmarc = s.dkim = "Pending";
   return s;
 }
 

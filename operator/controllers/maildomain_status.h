@@ -1,8 +1,11 @@
 // Pure reconcile decisions for a MailDomain: the status it should have (status.records and the
 // RecordsComputed / DNSPublished / Ready conditions) from its spec and what the controller
 // gathered (the referenced Transports' source addresses, the DKIM public keys, the outcome of
-// publishing). Conditions are set through
-// kube::setCondition, so unchanged ones keep their times and a steady state writes nothing.
+// publishing, the DNS health report). Ready needs every record published and SPF, DKIM and
+// DMARC passing; PTR and blocklist verdicts are per address and do not gate Ready (the sidecar
+// falls back to the other family), but they have their own conditions and columns. Conditions are
+// set through kube::setCondition, so unchanged ones keep their times and a steady state writes
+// nothing.
 #pragma once
 
 #include <chrono>
@@ -11,6 +14,8 @@
 #include <vector>
 
 #include "operator/api/v1alpha1/maildomain.h"
+#include "operator/api/v1alpha1/transport.h"
+#include "operator/controllers/health_status.h"
 #include "operator/controllers/records.h"
 
 namespace mailroom::controllers {
@@ -32,6 +37,9 @@ struct MailDomainInputs {
   std::vector<std::string> missingTransports;      // transportRefs that do not exist
   std::vector<std::string> undecodableTransports;  // exist, but could not be read
   std::optional<PublishOutcome> published;         // nullopt: no spec.dnsProvider
+  std::vector<api::Transport> referenced;          // the Transports found
+  bool healthEnabled = true;
+  std::optional<health::HealthReport> health;  // nullopt: not checked yet
 };
 
 api::MailDomainStatus desiredStatus(const api::MailDomain& md, const MailDomainInputs& inputs,

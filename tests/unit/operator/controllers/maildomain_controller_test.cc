@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "operator/kube/informer.h"
+#include "tests/mocks/fake_health_checker.h"
 #include "tests/mocks/fake_kube_api.h"
 #include "tests/mocks/fake_provider_factory.h"
 
@@ -14,6 +15,9 @@ const auto t0 = std::chrono::system_clock::time_point(std::chrono::seconds(17950
 const std::string kCol = kMailDomains.collectionPath("ns");
 const std::string kPath = kMailDomains.objectPath("ns", "a");
 const std::string kEvents = "/api/v1/namespaces/ns/events";
+std::string kTransportsPath() {
+  return kTransports.collectionPath("ns");
+}
 
 Json mailDomain(Json finalizers = Json::array()) {
   return {{"apiVersion", "mailroom.dev/v1alpha1"},
@@ -43,14 +47,17 @@ struct Fixture {
   kube::Informer trInformer{api, {kTransports.collectionPath("")}, transports};
   kube::EventRecorder events{api, "mailroom-operator", [this] { return now; }};
   mailroom::testing::FakeProviderFactory providers;
+  mailroom::testing::FakeHealthChecker checker;
   std::chrono::system_clock::time_point now = t0;
-  MailDomainController c{api,
-                         mailDomains,
-                         transports,
-                         events,
-                         providers,
-                         [this] { return now; },
-                         MailDomainOptions{"lab", 300, std::chrono::seconds(600)}};
+  MailDomainController c{
+      api,
+      mailDomains,
+      transports,
+      events,
+      providers,
+      checker,
+      [this] { return now; },
+      MailDomainOptions{"lab", 300, std::chrono::seconds(600), std::chrono::seconds(600), {}}};
   kube::Controller controller{"maildomain", clock,
                               [this](const std::string& key) { return c.reconcile(key); }};
   Fixture() { c.wire(controller, mailDomains, transports); }
@@ -97,7 +104,8 @@ TEST(MailDomainController, AddsFinalizerKeepingOthersThenWritesStatusOnce) {
       << "SPF authorizes the referenced Transport's source addresses";
   EXPECT_EQ(o["status"]["observedGeneration"], 1);
   auto events = f.eventList();
-  ASSERT_EQ(events.size(), 3u) << "one Event per new condition";
+  // One Event per new condition: RecordsComputed, DNSPublished, Ready and the five health ones.
+  ASSERT_EQ(events.size(), 8u);
   EXPECT_EQ(f.c.statusWrites(), 1u);
   // Steady state: resyncs and relists write nothing.
   f.server.clearRequests();
@@ -146,7 +154,8 @@ TEST(MailDomainController, ConflictRereadsAndWritesTheFreshGeneration) {
   // fresh read.
   f.server.request({"patch", "PATCH", kPath, "", R"({"spec":{"sendingIPs":["198.51.100.9"]}})",
                     "application/merge-patch+json"});
-  EXPECT_EQ(f.c.reconcile("ns/a"), kube::awaitChange());
+  EXPECT_EQ(f.c.reconcile("ns/a").kind, kube::Action::Kind::kRequeueAfter)
+      << "requeued for the next health check";
   EXPECT_EQ(f.c.conflicts(), 1u);
   Json o = f.object();
   EXPECT_EQ(o["status"]["observedGeneration"], 2);
@@ -189,7 +198,7 @@ TEST(MailDomainController, PublishesOnlyWhatItOwnsAndKeepsForeignRecords) {
   f.server.create(kCol, published(mailDomain()));
   f.settle();
   EXPECT_EQ(f.condition("DNSPublished")["status"], "True") << f.object()["status"].dump();
-  EXPECT_EQ(f.condition("Ready")["status"], "True");
+  EXPECT_EQ(f.condition("Ready")["reason"], "NoSelectors") << "published, but no DKIM";
   auto apex = f.providers.zone.values("a.example", "a.example");
   EXPECT_EQ(apex.size(), 2u);
   EXPECT_NE(std::find(apex.begin(), apex.end(), "google-site-verification=abc"), apex.end());
@@ -211,6 +220,56 @@ TEST(MailDomainController, PublishesOnlyWhatItOwnsAndKeepsForeignRecords) {
   EXPECT_EQ(f.providers.zone.values("a.example", "a.example"),
             std::vector<std::string>{"google-site-verification=abc"});
   EXPECT_TRUE(f.providers.zone.values("a.example", "_dmarc.a.example").empty());
+}
+
+TEST(MailDomainController, HealthBecomesConditionsColumnsAndChecksAndIsNotRewrittenUnchanged) {
+  Fixture f;
+  f.server.create(kTransportsPath(), transport("2001:db8:5::10"));
+  f.checker.answer = [](const health::HealthRequest& req) {
+    std::vector<health::CheckResult> out;
+    for (const auto& ip : req.ips) {
+      bool v6 = ip.is_v6();
+      out.push_back({"spf", ip.to_string(), health::Status::kPass, "pass", "authorized"});
+      out.push_back({"ptr", ip.to_string(), v6 ? health::Status::kFail : health::Status::kPass,
+                     v6 ? "noPtr" : "pass",
+                     v6 ? ip.to_string() + " has no PTR record: receivers such as Gmail reject "
+                                           "mail sent from it over IPv6 (550 5.7.25)."
+                        : "ok"});
+    }
+    out.push_back({"dmarc", req.domain, health::Status::kPass, "present", "p=none"});
+    return out;
+  };
+  f.server.create(kCol, mailDomain());
+  f.settle();
+  ASSERT_EQ(f.checker.requests.size(), 1u) << "one check, cached while fresh";
+  EXPECT_EQ(f.checker.requests[0].ips.size(), 2u) << "sendingIPs and the Transport's address";
+  Json o = f.object();
+  EXPECT_EQ(o["status"]["spf"], "Pass");
+  EXPECT_EQ(o["status"]["ptr"], "Fail");
+  EXPECT_EQ(f.condition("SPFAuthorized")["status"], "True");
+  auto ptr = f.condition("PTRValid");
+  EXPECT_EQ(ptr["status"], "False");
+  EXPECT_NE(ptr["message"].get<std::string>().find("set addressFamily: IPv4 on Transport dual"),
+            std::string::npos)
+      << ptr["message"];
+  ASSERT_EQ(o["status"]["checks"].size(), 2u);
+  EXPECT_EQ(o["status"]["checks"][1]["family"], "IPv6");
+  EXPECT_EQ(o["status"]["checks"][1]["forwardConfirmed"], false);
+  // Ten minutes later the check runs again; the same result writes nothing.
+  f.now += std::chrono::minutes(11);
+  f.server.clearRequests();
+  f.controller.resync();
+  f.settle();
+  EXPECT_EQ(f.checker.requests.size(), 2u);
+  EXPECT_EQ(f.server.writes(), 0);
+  // The PTR appears: PTRValid flips, with an Event.
+  f.checker.answer = mailroom::testing::FakeHealthChecker().answer;
+  f.now += std::chrono::minutes(11);
+  f.controller.resync();
+  f.settle();
+  EXPECT_EQ(f.condition("PTRValid")["status"], "True");
+  EXPECT_EQ(f.object()["status"]["ptr"], "Pass");
+  EXPECT_TRUE(f.hasEvent("PtrValid", "Normal"));
 }
 
 TEST(MailDomainController, ForeignValueIsAConflictNamingTheRecord) {
