@@ -19,6 +19,10 @@
 //                         default: /etc/resolv.conf, the cluster's resolver)
 //   --health-interval S   how often the SPF/PTR/DKIM/DMARC/blocklist checks run again
 //                         (default 600, jittered; 0 disables them)
+//   --authoritative-server ADDR
+//                         ask this server ("ip" or "ip:port", repeatable) whether a new DKIM
+//                         key's record is served, instead of the zone's NS (split horizon, labs)
+//   --dkim-grace-period S how long a replaced DKIM key stays published (default 604800, 7 days)
 //   --dnsbl-zone ZONE     a DNS blocklist to check every sending IP on (repeatable; none by
 //                         default: querying lists has a cost and some need a paid key)
 // Logs are JSON lines on stderr. SIGTERM/SIGINT stop the workers, release the Lease and exit 0.
@@ -51,7 +55,8 @@ struct Flags {
   std::string metricsAddr = "127.0.0.1:9588";
   bool leaderElect = false;
   int resyncSeconds = 600, workers = 2, cleanupTimeoutSeconds = 600, healthIntervalSeconds = 600;
-  std::vector<std::string> resolvers, dnsblZones;
+  std::vector<std::string> resolvers, dnsblZones, authoritativeServers;
+  long dkimGraceSeconds = 7 * 24 * 3600;
 };
 
 int usage() {
@@ -59,7 +64,8 @@ int usage() {
                "usage: mailroom-operator [--kubeconfig PATH] [--context NAME] [--namespace NS]\n"
                "  [--leader-elect] [--lease-namespace NS] [--identity ID] [--metrics-addr ADDR]\n"
                "  [--resync SECONDS] [--workers N] [--cluster-name NAME] [--cleanup-timeout S]\n"
-               "  [--resolver ADDR]... [--health-interval S] [--dnsbl-zone ZONE]...\n");
+               "  [--resolver ADDR]... [--health-interval S] [--dnsbl-zone ZONE]...\n"
+               "  [--authoritative-server ADDR]... [--dkim-grace-period S]\n");
   return 2;
 }
 
@@ -90,6 +96,10 @@ bool parseFlags(int argc, char** argv, Flags& f) {
       f.cleanupTimeoutSeconds = std::max(0, std::atoi(n.c_str()));
     } else if (a == "--resolver" && value(n)) {
       f.resolvers.push_back(n);
+    } else if (a == "--authoritative-server" && value(n)) {
+      f.authoritativeServers.push_back(n);
+    } else if (a == "--dkim-grace-period" && value(n)) {
+      f.dkimGraceSeconds = std::max(0L, std::atol(n.c_str()));
     } else if (a == "--dnsbl-zone" && value(n)) {
       f.dnsblZones.push_back(n);
     } else if (a == "--health-interval" && value(n)) {
@@ -153,8 +163,12 @@ int main(int argc, char** argv) {
     log::error("DNS resolver", {{"error", checker.error().message}});
     return 2;
   }
+  dkimkeys::DnsAuthoritativeChecker authoritative({flags.authoritativeServers, flags.resolvers});
+  dkimkeys::DkimManagerOptions dkimOptions;
+  dkimOptions.lifecycle.gracePeriod = std::chrono::seconds(flags.dkimGraceSeconds);
+  dkimkeys::DkimKeyManager dkimKeys(api, authoritative, dkimOptions);
   controllers::MailDomainController mailDomainController(
-      api, mailDomains, transports, events, providers, **checker, wallClock,
+      api, mailDomains, transports, events, providers, **checker, dkimKeys, wallClock,
       {flags.clusterName,
        300,
        std::chrono::seconds(flags.cleanupTimeoutSeconds),

@@ -10,14 +10,15 @@ MailDomainController::MailDomainController(kube::Api& api,
                                            const kube::Store<api::MailDomain>& mailDomains,
                                            const kube::Store<api::Transport>& transports,
                                            kube::EventRecorder& events, ProviderFactory& providers,
-                                           HealthChecker& checker, WallClock now,
-                                           MailDomainOptions options)
+                                           HealthChecker& checker, dkimkeys::DkimKeyManager& dkim,
+                                           WallClock now, MailDomainOptions options)
     : api_(api),
       mailDomains_(mailDomains),
       transports_(transports),
       events_(events),
       providers_(providers),
       checker_(checker),
+      dkim_(dkim),
       now_(std::move(now)),
       options_(std::move(options)) {}
 
@@ -100,9 +101,11 @@ std::optional<health::HealthReport> MailDomainController::healthOf(
     std::chrono::system_clock::time_point& due) {
   const auto now = now_();
   auto request = healthRequest(md, inputs.referenced, {}, options_.health, now);
-  for (const auto& sel : md.spec.dkimSelectors) {
-    if (auto it = inputs.keys.find(sel.name); it != inputs.keys.end())
-      request.selectors.push_back({sel.name, it->second});
+  // The keys that sign must be the keys served.
+  for (const auto& [configured, selector] : inputs.activeSelectors) {
+    if (auto it = inputs.dkim.find(dkimRecordName(selector, md.spec.domain));
+        it != inputs.dkim.end())
+      request.selectors.push_back({selector, it->second});
   }
   const std::string key = canonical(request);
   {
@@ -131,8 +134,18 @@ std::optional<health::HealthReport> MailDomainController::healthOf(
 
 Result<kube::Action> MailDomainController::apply(const api::MailDomain& md) {
   MailDomainInputs inputs = gather(md);
+  std::optional<std::chrono::system_clock::time_point> keysDue;
+  if (api::validate(md.spec)) {
+    auto keys = dkim_.reconcile(md, now_());
+    if (!keys) return keys.error();
+    inputs.dkim = std::move(keys->records);
+    inputs.dkimKeys = std::move(keys->keys);
+    inputs.activeSelectors = std::move(keys->active);
+    inputs.dkimProblems = std::move(keys->problems);
+    keysDue = keys->requeueAt;
+  }
   if (md.spec.dnsProvider && api::validate(md.spec)) {
-    auto records = desiredRecords(md.spec, inputs.keys, inputs.transportAddresses);
+    auto records = desiredRecords(md.spec, inputs.dkim, inputs.transportAddresses);
     inputs.published = publish(md, recordSets(records, options_.ttl));
   }
   std::chrono::system_clock::time_point healthDue{};
@@ -144,6 +157,10 @@ Result<kube::Action> MailDomainController::apply(const api::MailDomain& md) {
     fresh.published = inputs.published;
     fresh.healthEnabled = inputs.healthEnabled;
     fresh.health = inputs.health;
+    fresh.dkim = inputs.dkim;
+    fresh.dkimKeys = inputs.dkimKeys;
+    fresh.activeSelectors = inputs.activeSelectors;
+    fresh.dkimProblems = inputs.dkimProblems;
     return Result<api::MailDomainStatus>(desiredStatus(current, fresh, now_()));
   });
   if (!written) return written.error();
@@ -161,8 +178,11 @@ Result<kube::Action> MailDomainController::apply(const api::MailDomain& md) {
   if (inputs.published && inputs.published->status == "False" &&
       inputs.published->reason != "Conflict")
     return kube::retryWithBackoff();
-  if (inputs.healthEnabled) {
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(healthDue - now_());
+  // Look again when the next health check or key transition is due, whichever comes first.
+  std::optional<std::chrono::system_clock::time_point> due = keysDue;
+  if (inputs.healthEnabled && (!due || healthDue < *due)) due = healthDue;
+  if (due) {
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*due - now_());
     return kube::requeue(std::max(wait, std::chrono::milliseconds(1000)));
   }
   return kube::awaitChange();

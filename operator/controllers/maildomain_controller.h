@@ -4,7 +4,8 @@
 // owns) and writes status through the /status subresource only when it changes (kube/status.h,
 // 409s retried from a fresh read), with one Event per condition flip. Deletion removes exactly
 // what it published before the finalizer goes; a provider that keeps failing holds deletion
-// for at most cleanupTimeout.
+// for at most cleanupTimeout. DKIM keys are generated, published, activated once served and
+// rotated by operator/dkimkeys; their records go out with the rest.
 //
 // Watches: a Transport change wakes the MailDomains in its namespace that reference it, since
 // their SPF authorizes its source addresses.
@@ -22,6 +23,7 @@
 #include "operator/controllers/dns_publishing.h"
 #include "operator/controllers/health_checker.h"
 #include "operator/controllers/maildomain_status.h"
+#include "operator/dkimkeys/manager.h"
 #include "operator/kube/action.h"
 #include "operator/kube/api.h"
 #include "operator/kube/controller.h"
@@ -49,7 +51,8 @@ class MailDomainController {
   using WallClock = std::function<std::chrono::system_clock::time_point()>;
   MailDomainController(kube::Api& api, const kube::Store<api::MailDomain>& mailDomains,
                        const kube::Store<api::Transport>& transports, kube::EventRecorder& events,
-                       ProviderFactory& providers, HealthChecker& checker, WallClock now,
+                       ProviderFactory& providers, HealthChecker& checker,
+                       dkimkeys::DkimKeyManager& dkim, WallClock now,
                        MailDomainOptions options = {});
 
   [[nodiscard]] kube::Action reconcile(const std::string& key);
@@ -82,6 +85,7 @@ class MailDomainController {
   kube::EventRecorder& events_;
   ProviderFactory& providers_;
   HealthChecker& checker_;
+  dkimkeys::DkimKeyManager& dkim_;
   WallClock now_;
   MailDomainOptions options_;
   struct CachedHealth {

@@ -42,7 +42,7 @@ api::MailDomainStatus desiredStatus(const api::MailDomain& md, const MailDomainI
   s.records.clear();
   int pendingKeys = 0;
   const auto& pub = inputs.published;
-  for (const auto& r : desiredRecords(md.spec, inputs.keys, inputs.transportAddresses)) {
+  for (const auto& r : desiredRecords(md.spec, inputs.dkim, inputs.transportAddresses)) {
     if (r.pending) ++pendingKeys;
     bool blocked = pub && std::find(pub->conflictedNames.begin(), pub->conflictedNames.end(),
                                     dnspub::normalizeName(r.name)) != pub->conflictedNames.end();
@@ -52,6 +52,11 @@ api::MailDomainStatus desiredStatus(const api::MailDomain& md, const MailDomainI
   }
   std::string msg = std::to_string(s.records.size()) + " records computed";
   if (pendingKeys) msg += "; " + std::to_string(pendingKeys) + " DKIM keys pending";
+  if (inputs.dkimKeys) s.dkimKeys = *inputs.dkimKeys;
+  // Configured selectors that nothing signs for yet: their key waits to be seen served.
+  std::vector<std::string> unsigned_;
+  for (const auto& sel : md.spec.dkimSelectors)
+    if (!inputs.activeSelectors.contains(sel.name)) unsigned_.push_back(sel.name);
   std::vector<std::string> unusable = inputs.missingTransports;
   unusable.insert(unusable.end(), inputs.undecodableTransports.begin(),
                   inputs.undecodableTransports.end());
@@ -83,9 +88,11 @@ api::MailDomainStatus desiredStatus(const api::MailDomain& md, const MailDomainI
   } else if (!pub || pub->status != "True") {
     const auto* c = kube::findCondition(s.conditions, "DNSPublished");
     set("Ready", "False", c->reason.c_str(), c->message);
-  } else if (pendingKeys) {
-    set("Ready", "False", "DKIMKeysPending",
-        std::to_string(pendingKeys) + " DKIM keys are not generated and published yet");
+  } else if (pendingKeys || !unsigned_.empty()) {
+    std::string why = "no key signs yet for selector " + joined(unsigned_) +
+                      ": a key signs only once every authoritative server serves its record";
+    for (const auto& p : inputs.dkimProblems) why += "; " + p;
+    set("Ready", "False", "DKIMKeysPending", why);
   } else if (const auto* failing = failingHealth(s, inputs)) {
     set("Ready", "False", failing->reason.c_str(), failing->type + ": " + failing->message);
   } else {

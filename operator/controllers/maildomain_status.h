@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,7 +33,11 @@ struct PublishOutcome {
 };
 
 struct MailDomainInputs {
-  DkimPublicKeys keys;
+  DkimRecords dkim;  // every key's record (operator/dkimkeys)
+  // Set when the key manager ran: status.dkimKeys, and configured selector -> signing selector.
+  std::optional<std::vector<api::DkimKeyStatus>> dkimKeys;
+  std::map<std::string, std::string> activeSelectors;
+  std::vector<std::string> dkimProblems;           // why a key waits
   std::vector<std::string> transportAddresses;     // source addresses of referenced Transports
   std::vector<std::string> missingTransports;      // transportRefs that do not exist
   std::vector<std::string> undecodableTransports;  // exist, but could not be read

@@ -16,6 +16,20 @@ std::string zoneTxt(const std::string& value) {
   return dkim::renderZoneTxt(dkim::splitTxtStrings(value));
 }
 
+// "<selector>._domainkey.<domain>" or "<selector>-r<N>._domainkey.<domain>".
+bool keyOfSelector(const std::string& name, const std::string& selector,
+                   const std::string& domain) {
+  const std::string suffix = "._domainkey." + domain;
+  if (name.size() <= suffix.size() ||
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return false;
+  const std::string label = name.substr(0, name.size() - suffix.size());
+  if (label == selector) return true;
+  const std::string prefix = selector + "-r";
+  return label.size() > prefix.size() && label.rfind(prefix, 0) == 0 &&
+         label.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
+}
+
 }  // namespace
 
 std::string renderSpf(const api::MailDomainSpec& spec,
@@ -51,21 +65,38 @@ std::string renderDmarc(const api::DmarcSpec& d) {
   return dmarc::renderRecord(r);
 }
 
-std::vector<DnsRecord> desiredRecords(const api::MailDomainSpec& spec, const DkimPublicKeys& keys,
+std::string dkimRecordName(const std::string& selector, const std::string& domain) {
+  return selector + "._domainkey." + domain;
+}
+
+std::vector<DnsRecord> desiredRecords(const api::MailDomainSpec& spec, const DkimRecords& dkim,
                                       const std::vector<std::string>& transportAddresses) {
   std::vector<DnsRecord> out;
   out.push_back({spec.domain, "TXT", {renderSpf(spec, transportAddresses)}, "SPF", false});
   for (const auto& sel : spec.dkimSelectors) {
-    DnsRecord r{sel.name + "._domainkey." + spec.domain, "TXT", {}, "DKIM", false};
-    if (auto it = keys.find(sel.name); it != keys.end()) {
-      r.values.push_back(it->second);
-    } else {
-      // Stated in the value so that a table or status shows why nothing is published yet.
-      r.pending = true;
-      r.values.push_back("(pending: " + std::string(api::enumName(sel.algorithm)) +
-                         " key for selector " + sel.name + " not generated yet)");
+    // The configured name, then the names its rotations were published under (<name>-r<N>).
+    const std::string first = dkimRecordName(sel.name, spec.domain);
+    bool any = false;
+    for (const auto& [name, value] : dkim) {
+      if (!keyOfSelector(name, sel.name, spec.domain)) continue;
+      out.push_back({name, "TXT", {value}, "DKIM", false});
+      any = true;
     }
-    out.push_back(std::move(r));
+    if (!any) {
+      // Stated in the value so that a table or status shows why nothing is published yet.
+      out.push_back({first,
+                     "TXT",
+                     {"(pending: " + std::string(api::enumName(sel.algorithm)) +
+                      " key for selector " + sel.name + " not generated yet)"},
+                     "DKIM",
+                     true});
+    }
+  }
+  // Keys of selectors no longer in the spec stay published until they are revoked and deleted.
+  for (const auto& [name, value] : dkim) {
+    bool listed = false;
+    for (const auto& r : out) listed = listed || r.name == name;
+    if (!listed) out.push_back({name, "TXT", {value}, "DKIM", false});
   }
   out.push_back({"_dmarc." + spec.domain, "TXT", {renderDmarc(spec.dmarc)}, "DMARC", false});
   return out;

@@ -23,17 +23,20 @@ struct DnsRecord {
   bool operator==(const DnsRecord&) const = default;
 };
 
-// Selector name -> the TXT value of its public key ("v=DKIM1; k=ed25519; p=..."), for the keys
-// the operator has generated. Selectors missing here get a pending record.
-using DkimPublicKeys = std::map<std::string, std::string>;
+// "<selector>._domainkey.<domain>" -> the TXT value to publish there ("v=DKIM1; k=ed25519;
+// p=..." or "v=DKIM1; p=" for a revoked key): every key the operator holds (operator/dkimkeys),
+// several per configured selector while one rotates. A configured selector without any gets a
+// pending record.
+using DkimRecords = std::map<std::string, std::string>;
+// The name a selector's key is published under.
+std::string dkimRecordName(const std::string& selector, const std::string& domain);
 
 // transportAddresses: the source addresses of the Transports the MailDomain references; SPF
 // authorizes them as it does sendingIPs.
 std::string renderSpf(const api::MailDomainSpec& spec,
                       const std::vector<std::string>& transportAddresses = {});
 std::string renderDmarc(const api::DmarcSpec& dmarc);
-std::vector<DnsRecord> desiredRecords(const api::MailDomainSpec& spec,
-                                      const DkimPublicKeys& keys = {},
+std::vector<DnsRecord> desiredRecords(const api::MailDomainSpec& spec, const DkimRecords& dkim = {},
                                       const std::vector<std::string>& transportAddresses = {});
 
 // One line per record: "NAME TYPE PURPOSE VALUE" (pending records say so), for golden files and

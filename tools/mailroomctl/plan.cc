@@ -77,7 +77,7 @@ Result<api::MailDomain> readMailDomain(const std::string& text) {
 
 int planCommand(const std::vector<std::string>& args) {
   std::string file, output = "table";
-  controllers::DkimPublicKeys keys;
+  controllers::DkimRecords keys;
   std::vector<std::pair<std::string, std::string>> keyFiles;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -117,7 +117,7 @@ int planCommand(const std::vector<std::string>& args) {
       std::fprintf(stderr, "mailroomctl plan: %s: %s\n", path.c_str(), key.error().message.c_str());
       return 2;
     }
-    keys[selector] = dkim::renderKeyRecord(*key);
+    keys[controllers::dkimRecordName(selector, md->spec.domain)] = dkim::renderKeyRecord(*key);
   }
   auto records = controllers::desiredRecords(md->spec, keys);
   if (output == "json") {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "operator/dkimkeys/authoritative.h"
 #include "operator/kube/informer.h"
 #include "tests/mocks/fake_health_checker.h"
 #include "tests/mocks/fake_kube_api.h"
@@ -36,6 +37,19 @@ Json transport(const std::string& address) {
           {"spec", {{"mode", "direct"}, {"direct", {{"sourceAddresses", {address}}}}}}};
 }
 
+// The authoritative servers of the in-memory zone: a record is served once it is published.
+class ZoneServes : public dkimkeys::AuthoritativeChecker {
+ public:
+  explicit ZoneServes(dnspub::InMemoryProvider& zone) : zone_(zone) {}
+  Result<bool> served(const std::string& zone, const std::string& fqdn,
+                      const std::string& expected) override {
+    return zone_.values(zone, fqdn) == std::vector<std::string>{expected};
+  }
+
+ private:
+  dnspub::InMemoryProvider& zone_;
+};
+
 // The operator wired as main.cc wires it, over the in-memory API server.
 struct Fixture {
   mailroom::testing::FakeKubeApi server;
@@ -48,6 +62,8 @@ struct Fixture {
   kube::EventRecorder events{api, "mailroom-operator", [this] { return now; }};
   mailroom::testing::FakeProviderFactory providers;
   mailroom::testing::FakeHealthChecker checker;
+  ZoneServes served{providers.zone};
+  dkimkeys::DkimKeyManager dkim{api, served};
   std::chrono::system_clock::time_point now = t0;
   MailDomainController c{
       api,
@@ -56,6 +72,7 @@ struct Fixture {
       events,
       providers,
       checker,
+      dkim,
       [this] { return now; },
       MailDomainOptions{"lab", 300, std::chrono::seconds(600), std::chrono::seconds(600), {}}};
   kube::Controller controller{"maildomain", clock,
@@ -270,6 +287,38 @@ TEST(MailDomainController, HealthBecomesConditionsColumnsAndChecksAndIsNotRewrit
   EXPECT_EQ(f.condition("PTRValid")["status"], "True");
   EXPECT_EQ(f.object()["status"]["ptr"], "Pass");
   EXPECT_TRUE(f.hasEvent("PtrValid", "Normal"));
+}
+
+TEST(MailDomainController, DkimKeySignsOnlyOnceItsRecordIsServed) {
+  Fixture f;
+  f.providers.zone.createZone("a.example");
+  Json md = published(mailDomain());
+  md["spec"]["dkim"] = {{"selectors", {{{"name", "ed"}, {"algorithm", "ed25519-sha256"}}}}};
+  f.server.create(kCol, md);
+  // One pass: the key is generated and its record published, but nothing signs yet.
+  ASSERT_TRUE(f.mdInformer.list().ok());
+  ASSERT_TRUE(f.trInformer.list().ok());
+  while (f.controller.processReady()) {
+  }
+  ASSERT_TRUE(f.mdInformer.list().ok());
+  while (f.controller.processReady()) {
+  }
+  auto value = f.providers.zone.values("a.example", "ed._domainkey.a.example");
+  ASSERT_EQ(value.size(), 1u);
+  EXPECT_EQ(value[0].rfind("v=DKIM1; k=ed25519; p=", 0), 0u) << value[0];
+  // Later passes see it served: it becomes the signing key, the active-keys Secret names it.
+  f.now += std::chrono::minutes(1);
+  f.clock.advance(std::chrono::minutes(1));
+  f.settle();
+  Json o = f.object();
+  ASSERT_EQ(o["status"]["dkimKeys"].size(), 1u) << o["status"].dump();
+  EXPECT_EQ(o["status"]["dkimKeys"][0]["phase"], "Active");
+  EXPECT_EQ(f.condition("Ready")["status"], "True") << f.condition("Ready").dump();
+  auto active = f.server.get("/api/v1/namespaces/ns/secrets/a-dkim-active");
+  ASSERT_TRUE(active.has_value());
+  EXPECT_TRUE((*active)["data"].contains("manifest.json"));
+  ASSERT_FALSE(f.checker.requests.empty());
+  EXPECT_EQ(f.checker.requests.back().selectors.size(), 1u) << "health checks the served key";
 }
 
 TEST(MailDomainController, ForeignValueIsAConflictNamingTheRecord) {

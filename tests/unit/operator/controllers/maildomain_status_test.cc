@@ -24,7 +24,9 @@ const Json kSpec = Json::parse(R"({"domain":"a.example","sendingIPs":["198.51.10
 
 TEST(Status, ComputesRecordsAndConditions) {
   auto md = mailDomain(kSpec);
-  auto s = desiredStatus(md, {{}, {"2001:db8:5::10"}, {}, {}}, t0);
+  MailDomainInputs in;
+  in.transportAddresses = {"2001:db8:5::10"};
+  auto s = desiredStatus(md, in, t0);
   EXPECT_EQ(s.observedGeneration, 2);
   ASSERT_EQ(s.records.size(), 3u);
   EXPECT_EQ(s.records[0].values[0], "v=spf1 ip4:198.51.100.7 ip6:2001:db8:5::10 ~all");
@@ -50,7 +52,9 @@ TEST(Status, SteadyStateNeedsNoWrite) {
 }
 
 TEST(Status, MissingTransportSaysWhatToDo) {
-  auto s = desiredStatus(mailDomain(kSpec), {{}, {}, {"t"}, {}}, t0);
+  MailDomainInputs in;
+  in.missingTransports = {"t"};
+  auto s = desiredStatus(mailDomain(kSpec), in, t0);
   auto* computed = kube::findCondition(s.conditions, "RecordsComputed");
   ASSERT_NE(computed, nullptr);
   EXPECT_EQ(computed->status, "False");

@@ -25,8 +25,8 @@ std::string readFile(const fs::path& p) {
   return ss.str();
 }
 
-DkimPublicKeys loadKeys(const fs::path& keysFile) {
-  DkimPublicKeys keys;
+DkimRecords loadKeys(const fs::path& keysFile, const std::string& domain) {
+  DkimRecords keys;
   if (!fs::exists(keysFile)) return keys;
   std::istringstream in(readFile(keysFile));
   std::string selector, pem;
@@ -34,7 +34,7 @@ DkimPublicKeys loadKeys(const fs::path& keysFile) {
     fs::path path = fs::path(MAILROOM_DKIM_TESTDATA) / pem;
     auto key = dkim::PrivateKey::fromPem(readFile(path));
     EXPECT_TRUE(key.ok()) << path;
-    if (key.ok()) keys[selector] = dkim::renderKeyRecord(*key);
+    if (key.ok()) keys[dkimRecordName(selector, domain)] = dkim::renderKeyRecord(*key);
   }
   return keys;
 }
@@ -50,8 +50,8 @@ TEST_P(Golden, RecordsMatch) {
   ASSERT_TRUE(docs.ok() && docs->size() == 1) << input;
   auto md = api::decode<api::MailDomain>(docs->front());
   ASSERT_TRUE(md.ok()) << md.error().message;
-  std::string got =
-      formatRecordsText(desiredRecords(md->spec, loadKeys(dir / (GetParam() + ".keys"))));
+  std::string got = formatRecordsText(
+      desiredRecords(md->spec, loadKeys(dir / (GetParam() + ".keys"), md->spec.domain)));
   if (std::getenv("MAILROOM_UPDATE_GOLDEN")) {
     std::ofstream(expected, std::ios::binary) << got;
   }
