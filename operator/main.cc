@@ -183,12 +183,15 @@ int main(int argc, char** argv) {
   auto& configMaps = manager.informer<kube::Unstructured>(
       kube::ResourceRef{"", "v1", "configmaps"}.collectionPath(flags.ns),
       controllers::TransportController::configMapSelector());
-  controllers::TransportController transportController(api, transports, configMaps, events,
+  auto& secrets = manager.informer<kube::Unstructured>(
+      kube::ResourceRef{"", "v1", "secrets"}.collectionPath(flags.ns),
+      controllers::TransportController::secretSelector());
+  controllers::TransportController transportController(api, transports, configMaps, secrets, events,
                                                        wallClock);
   transportController.wire(
       manager.controller(
           "transport", [&](const std::string& key) { return transportController.reconcile(key); }),
-      transports, configMaps);
+      transports, configMaps, secrets);
 
   std::unique_ptr<metrics::HttpEndpoint> endpoint;
   if (!flags.metricsAddr.empty()) {

@@ -2,13 +2,16 @@
 
 #include <set>
 
+#include "lib/auth/dkim/base64.h"
 #include "lib/log/log.h"
+#include "operator/dkimkeys/key_secret.h"
 #include "operator/kube/status.h"
 
 namespace mailroom::controllers {
 namespace {
 
 const kube::ResourceRef kConfigMaps{"", "v1", "configmaps"};
+const kube::ResourceRef kSecrets{"", "v1", "secrets"};
 const kube::ResourceRef kTransportsRef{"mailroom.dev", "v1alpha1", "transports"};
 
 api::Json ownerRefs(const std::vector<api::Transport>& owners) {
@@ -41,17 +44,23 @@ kube::Condition configRenderedCondition(const std::vector<RenderProblem>& proble
 TransportController::TransportController(kube::Api& api,
                                          const kube::Store<api::Transport>& transports,
                                          const kube::Store<kube::Unstructured>& configMaps,
+                                         const kube::Store<kube::Unstructured>& secrets,
                                          kube::EventRecorder& events, WallClock now,
                                          SidecarPaths paths)
     : api_(api),
       transports_(transports),
       configMaps_(configMaps),
+      secrets_(secrets),
       events_(events),
       now_(std::move(now)),
       paths_(std::move(paths)) {}
 
 std::string TransportController::configMapSelector() {
   return std::string(kManagedByLabel) + "=" + kManagedBy;
+}
+
+std::string TransportController::secretSelector() {
+  return configMapSelector();
 }
 
 std::vector<std::string> TransportController::transportsIn(const std::string& ns) const {
@@ -62,33 +71,34 @@ std::vector<std::string> TransportController::transportsIn(const std::string& ns
 
 void TransportController::wire(kube::Controller& controller,
                                kube::Store<api::Transport>& transports,
-                               kube::Store<kube::Unstructured>& configMaps) {
+                               kube::Store<kube::Unstructured>& configMaps,
+                               kube::Store<kube::Unstructured>& secrets) {
+  controller.watches(secrets, [this](const kube::Cached<kube::Unstructured>& secret) {
+    auto label = secret.meta.labels.find(dkimkeys::kDkimActiveLabel);
+    bool active = label != secret.meta.labels.end() && label->second == "true";
+    if (!active && secret.meta.name != kDkimSecretName) return std::vector<std::string>();
+    return transportsIn(secret.meta.namespace_);
+  });
   controller.watchFor(transports)
       .watches(
           transports,
           [this](const kube::Cached<api::Transport>& t) { return transportsIn(t.meta.namespace_); })
       .watches(configMaps, [this](const kube::Cached<kube::Unstructured>& cm) {
-        if (cm.meta.name != kConfigMapName) return std::vector<std::string>();
+        if (cm.meta.name != kConfigMapName && cm.meta.name != kDkimSecretName)
+          return std::vector<std::string>();
         return transportsIn(cm.meta.namespace_);
       });
 }
 
-Result<bool> TransportController::ensureConfigMap(const std::string& ns,
-                                                  const RenderedConfig& rendered,
-                                                  const std::vector<api::Transport>& owners) {
-  api::Json want = {{"apiVersion", "v1"},
-                    {"kind", "ConfigMap"},
-                    {"metadata",
-                     {{"name", kConfigMapName},
-                      {"namespace", ns},
-                      {"labels", {{kManagedByLabel, kManagedBy}}},
-                      {"ownerReferences", ownerRefs(owners)}}},
-                    {"data", {{kConfigKey, rendered.yaml}}}};
-  auto current = configMaps_.get(ns + "/" + kConfigMapName);
+Result<bool> TransportController::ensureObject(const kube::ResourceRef& ref, const std::string& ns,
+                                               const kube::Store<kube::Unstructured>& store,
+                                               api::Json want) {
+  const std::string name = want["metadata"]["name"];
+  auto current = store.get(ns + "/" + name);
   if (!current) {
-    auto resp = api_.create(kConfigMaps.collectionPath(ns), want.dump());
+    auto resp = api_.create(ref.collectionPath(ns), want.dump());
     if (!resp) return resp.error();
-    if (resp->code == 409) return Error::temporary("ConfigMap created concurrently");
+    if (resp->code == 409) return Error::temporary(name + " created concurrently");
     if (!resp->ok()) return kube::apiError(*resp);
     return true;
   }
@@ -100,10 +110,41 @@ Result<bool> TransportController::ensureConfigMap(const std::string& ns,
           kManagedBy)
     return false;
   want["metadata"]["resourceVersion"] = current->meta.resourceVersion;
-  auto resp = api_.update(kConfigMaps.objectPath(ns, kConfigMapName), want.dump());
+  auto resp = api_.update(ref.objectPath(ns, name), want.dump());
   if (!resp) return resp.error();
   if (!resp->ok()) return kube::apiError(*resp);  // 409: the store lagged; retried
   return true;
+}
+
+Result<bool> TransportController::ensureConfigMap(const std::string& ns,
+                                                  const RenderedConfig& rendered,
+                                                  const std::vector<api::Transport>& owners) {
+  return ensureObject(kConfigMaps, ns, configMaps_,
+                      {{"apiVersion", "v1"},
+                       {"kind", "ConfigMap"},
+                       {"metadata",
+                        {{"name", kConfigMapName},
+                         {"namespace", ns},
+                         {"labels", {{kManagedByLabel, kManagedBy}}},
+                         {"ownerReferences", ownerRefs(owners)}}},
+                       {"data", {{kConfigKey, rendered.yaml}}}});
+}
+
+std::vector<std::pair<ActiveDkimKey, std::string>> TransportController::activeKeys(
+    const std::string& ns, std::vector<std::string>& bad) const {
+  std::vector<std::pair<ActiveDkimKey, std::string>> out;
+  for (const auto& entry : secrets_.list(ns)) {
+    auto label = entry->meta.labels.find(dkimkeys::kDkimActiveLabel);
+    if (label == entry->meta.labels.end() || label->second != "true") continue;
+    auto keys = dkimkeys::parseActiveKeysSecret(entry->object->raw);
+    if (!keys) {
+      bad.push_back(keys.error().message);
+      continue;
+    }
+    for (const auto& k : *keys)
+      out.push_back({{k.domain, k.selector, api::enumName(k.algorithm)}, k.privatePem});
+  }
+  return out;
 }
 
 Result<void> TransportController::writeStatus(const api::Transport& t,
@@ -147,13 +188,35 @@ kube::Action TransportController::reconcile(const std::string& key) {
   for (const auto& e : transports_.list(ns)) {
     if (e->object && !e->meta.deleting()) all.push_back(*e->object);
   }
-  // TODO(dkim): the active keys of the namespace's MailDomains (DkimKeyManager).
-  RenderedConfig rendered = renderSidecarConfig(all, {}, paths_);
+  std::vector<std::string> badKeySecrets;
+  auto keys = activeKeys(ns, badKeySecrets);
+  for (const auto& b : badKeySecrets) log::warn("active DKIM keys not readable", {{"error", b}});
+  std::vector<ActiveDkimKey> signing;
+  for (const auto& [key, pem] : keys) signing.push_back(key);
+  RenderedConfig rendered = renderSidecarConfig(all, signing, paths_);
   Result<void> result;
   if (!rendered.yaml.empty()) {
     std::vector<api::Transport> owners;
     for (const auto& t : all) {
       if (rendered.config.transport(t.metadata.name)) owners.push_back(t);
+    }
+    // The keys first: a config naming a key file must never reach a sidecar before the file.
+    api::Json data = api::Json::object();
+    for (const auto& [key, pem] : keys) data[dkimKeyFileName(key)] = dkim::base64Encode(pem);
+    auto keysChanged = ensureObject(kSecrets, ns, secrets_,
+                                    {{"apiVersion", "v1"},
+                                     {"kind", "Secret"},
+                                     {"type", "Opaque"},
+                                     {"metadata",
+                                      {{"name", kDkimSecretName},
+                                       {"namespace", ns},
+                                       {"labels", {{kManagedByLabel, kManagedBy}}},
+                                       {"ownerReferences", ownerRefs(owners)}}},
+                                     {"data", data}});
+    if (!keysChanged) {
+      log::warn("sidecar DKIM keys not written",
+                {{"namespace", ns}, {"error", keysChanged.error().message}});
+      return kube::errorPolicy(keysChanged.error());
     }
     auto changed = ensureConfigMap(ns, rendered, owners);
     if (!changed) {

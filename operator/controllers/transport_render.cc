@@ -112,6 +112,10 @@ std::string hostnameOf(const sidecarconfig::SidecarConfig& config) {
 
 }  // namespace
 
+std::string dkimKeyFileName(const ActiveDkimKey& key) {
+  return key.selector + "._domainkey." + key.domain + ".pem";
+}
+
 std::vector<RenderProblem> RenderedConfig::problemsOf(const std::string& transport) const {
   std::vector<RenderProblem> out;
   for (const auto& p : problems)
@@ -148,8 +152,8 @@ RenderedConfig renderSidecarConfig(const std::vector<api::Transport>& transports
   }
   reportTies(config.transports, out.problems);
   for (const auto& k : keys) {
-    config.dkim.keys.push_back({k.domain, k.selector, k.algorithm,
-                                (paths.dkimDir / k.domain / (k.selector + ".pem")).string()});
+    config.dkim.keys.push_back(
+        {k.domain, k.selector, k.algorithm, (paths.dkimDir / dkimKeyFileName(k)).string()});
   }
   if (config.transports.empty()) return out;
   config.hostname = hostnameOf(config);

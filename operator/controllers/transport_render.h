@@ -22,7 +22,8 @@ namespace mailroom::controllers {
 
 // Where the injected sidecar finds what the operator renders (docs/injection.md).
 struct SidecarPaths {
-  std::filesystem::path dkimDir = "/etc/mailroom/dkim";    // <domain>/<selector>.pem
+  // <selector>._domainkey.<domain>.pem, from the namespace's Secret mailroom-sidecar-dkim
+  std::filesystem::path dkimDir = "/etc/mailroom/dkim";
   std::filesystem::path relayDir = "/etc/mailroom/relay";  // <transport>/<key>
   std::filesystem::path spoolDir = "/var/spool/mailroom";
 };
@@ -32,6 +33,8 @@ struct ActiveDkimKey {
   std::string domain, selector, algorithm;  // algorithm: rsa-sha256 | ed25519-sha256
   bool operator==(const ActiveDkimKey&) const = default;
 };
+// The file (and Secret key) a signing key is mounted as: "<selector>._domainkey.<domain>.pem".
+std::string dkimKeyFileName(const ActiveDkimKey& key);
 
 struct RenderProblem {
   std::string transport;  // the Transport's name

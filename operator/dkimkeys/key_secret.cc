@@ -195,6 +195,61 @@ api::Json renderActiveKeysSecret(const SecretOwner& owner, const std::vector<Act
   return secretJson(meta, activeKeysData(keys));
 }
 
+namespace {
+
+struct ManifestEntry {
+  std::string domain, selector, configuredSelector, file;
+  dkim::Algorithm algorithm = dkim::Algorithm::kRsaSha256;
+};
+void decodeFields(api::FieldReader& r, ManifestEntry& e) {
+  r.required("domain", e.domain);
+  r.required("selector", e.selector);
+  r.optional("configuredSelector", e.configuredSelector);
+  r.required("algorithm", e.algorithm);
+  r.required("file", e.file);
+}
+void encodeFields(api::FieldWriter& w, const ManifestEntry& e) {
+  w.field("domain", e.domain);
+  w.field("selector", e.selector);
+  w.field("configuredSelector", e.configuredSelector);
+  w.field("algorithm", e.algorithm);
+  w.field("file", e.file);
+}
+struct Manifest {
+  std::vector<ManifestEntry> keys;
+};
+void decodeFields(api::FieldReader& r, Manifest& m) {
+  r.optional("keys", m.keys);
+}
+void encodeFields(api::FieldWriter& w, const Manifest& m) {
+  w.field("keys", m.keys);
+}
+
+}  // namespace
+
+Result<std::vector<ActiveKey>> parseActiveKeysSecret(const api::Json& secret) {
+  auto meta = api::decodeMeta(secret);
+  const std::string name = meta ? meta->name : std::string("(unnamed)");
+  auto data = secretData(secret);
+  if (!data) return Error::invalidArgument("Secret " + name + ": " + data.error().message);
+  auto it = data->find(kManifestFile);
+  if (it == data->end()) return Error::invalidArgument("Secret " + name + ": no manifest.json");
+  auto json = api::parseJson(it->second);
+  if (!json)
+    return Error::invalidArgument("Secret " + name + ": manifest.json: " + json.error().message);
+  auto manifest = api::decode<Manifest>(*json, "manifest.json");
+  if (!manifest) return Error::invalidArgument("Secret " + name + ": " + manifest.error().message);
+  std::vector<ActiveKey> out;
+  for (const auto& e : manifest->keys) {
+    auto pem = data->find(e.file);
+    if (pem == data->end())
+      return Error::invalidArgument("Secret " + name + ": manifest names " + e.file +
+                                    ", which is not in the Secret");
+    out.push_back({e.domain, e.selector, e.configuredSelector, e.algorithm, pem->second});
+  }
+  return out;
+}
+
 Result<std::map<std::string, std::string>> secretData(const api::Json& secret) {
   std::map<std::string, std::string> out;
   auto it = secret.find("data");

@@ -24,8 +24,8 @@
 
 namespace mailroom::dkimkeys {
 
-inline constexpr const char* kManagedByLabel = "app.kubernetes.io/managed-by";
-inline constexpr const char* kManagedBy = "mailroom-operator";
+using api::kManagedBy;
+using api::kManagedByLabel;
 inline constexpr const char* kMailDomainLabel = "mailroom.dev/maildomain";
 inline constexpr const char* kDkimKeyLabel = "mailroom.dev/dkim-key";
 inline constexpr const char* kDkimActiveLabel = "mailroom.dev/dkim-active";
@@ -81,6 +81,9 @@ struct ActiveKey {
 // The data (file name -> content, not yet base64) of the active-keys Secret.
 std::map<std::string, std::string> activeKeysData(const std::vector<ActiveKey>& keys);
 api::Json renderActiveKeysSecret(const SecretOwner& owner, const std::vector<ActiveKey>& keys);
+// The keys of a stored active-keys Secret (the inverse of renderActiveKeysSecret), read from its
+// manifest and files; errors name the Secret and the entry.
+Result<std::vector<ActiveKey>> parseActiveKeysSecret(const api::Json& secret);
 // The data of a stored Secret, base64-decoded; errors name the key.
 Result<std::map<std::string, std::string>> secretData(const api::Json& secret);
 

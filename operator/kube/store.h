@@ -43,10 +43,14 @@ struct Cached {
   std::string error;        // why it failed
 };
 
+// nullopt when not even the metadata decodes: such an object cannot be keyed (the API server
+// never sends one; a malformed watch line might).
 template <class T>
-Cached<T> decodeCached(const api::Json& json) {
+std::optional<Cached<T>> decodeCached(const api::Json& json) {
   Cached<T> out;
-  if (auto meta = api::decodeMeta(json)) out.meta = std::move(meta).value();
+  auto meta = api::decodeMeta(json);
+  if (!meta || meta->name.empty()) return std::nullopt;
+  out.meta = std::move(meta).value();
   if constexpr (std::is_same_v<T, Unstructured>) {
     out.object = Unstructured{out.meta, json};
   } else {
@@ -93,7 +97,9 @@ class Store : public ObjectSink {
   }
 
   void upsert(const api::Json& object) override {
-    auto after = std::make_shared<const Cached<T>>(decodeCached<T>(object));
+    auto decoded = decodeCached<T>(object);
+    if (!decoded) return;
+    auto after = std::make_shared<const Cached<T>>(std::move(*decoded));
     Entry before;
     {
       std::lock_guard lock(mu_);
@@ -120,7 +126,9 @@ class Store : public ObjectSink {
   void replaceAll(const std::vector<api::Json>& objects) override {
     std::map<std::string, Entry> next;
     for (const auto& object : objects) {
-      auto entry = std::make_shared<const Cached<T>>(decodeCached<T>(object));
+      auto decoded = decodeCached<T>(object);
+      if (!decoded) continue;
+      auto entry = std::make_shared<const Cached<T>>(std::move(*decoded));
       next[entry->meta.key()] = entry;
     }
     std::map<std::string, Entry> previous;

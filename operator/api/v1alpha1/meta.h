@@ -16,6 +16,9 @@ namespace mailroom::api {
 inline constexpr const char* kGroup = "mailroom.dev";
 inline constexpr const char* kVersion = "v1alpha1";
 inline constexpr const char* kApiVersion = "mailroom.dev/v1alpha1";
+// The label on every object the operator creates (Kubernetes' recommended labels).
+inline constexpr const char* kManagedByLabel = "app.kubernetes.io/managed-by";
+inline constexpr const char* kManagedBy = "mailroom-operator";
 
 struct OwnerReference {
   std::string apiVersion, kind, name, uid;

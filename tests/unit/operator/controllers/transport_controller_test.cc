@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "lib/sidecarconfig/parse.h"
+#include "operator/dkimkeys/key_secret.h"
 #include "operator/kube/informer.h"
 #include "tests/mocks/fake_kube_api.h"
 
@@ -30,19 +31,22 @@ struct Fixture {
   kube::Api api{server};
   kube::FakeClock clock;
   kube::Store<api::Transport> transports;
-  kube::Store<kube::Unstructured> configMaps;
+  kube::Store<kube::Unstructured> configMaps, secrets;
   kube::Informer trInformer{api, {"/apis/mailroom.dev/v1alpha1/transports"}, transports};
   kube::Informer cmInformer{
       api, {"/api/v1/configmaps", 300, {}, TransportController::configMapSelector()}, configMaps};
+  kube::Informer secretInformer{
+      api, {"/api/v1/secrets", 300, {}, TransportController::secretSelector()}, secrets};
   kube::EventRecorder events{api, "mailroom-operator", [] { return t0; }};
-  TransportController c{api, transports, configMaps, events, [] { return t0; }};
+  TransportController c{api, transports, configMaps, secrets, events, [] { return t0; }};
   kube::Controller controller{"transport", clock,
                               [this](const std::string& key) { return c.reconcile(key); }};
-  Fixture() { c.wire(controller, transports, configMaps); }
+  Fixture() { c.wire(controller, transports, configMaps, secrets); }
   void settle() {
     for (int round = 0; round < 5; ++round) {
       ASSERT_TRUE(trInformer.list().ok());
       ASSERT_TRUE(cmInformer.list().ok());
+      ASSERT_TRUE(secretInformer.list().ok());
       while (controller.processReady()) {
       }
     }
@@ -128,6 +132,44 @@ TEST(TransportController, EditedOrDeletedConfigMapIsRepairedAndDeletionsReRender
   ASSERT_EQ(config.transports.size(), 1u);
   EXPECT_EQ(config.transports[0].name, "a");
   EXPECT_EQ((*f.server.get(kConfigMap))["metadata"]["ownerReferences"].size(), 1u);
+}
+
+TEST(TransportController, SigningKeysOfTheNamespaceGoIntoOneSecretTheConfigNames) {
+  Fixture f;
+  f.server.create(kTransportsPath, transport("main", direct("mail.example.com")));
+  api::ObjectMeta md;
+  md.name = "shop";
+  md.namespace_ = "ns";
+  md.uid = "uid-md";
+  dkimkeys::SecretOwner owner{"shop", "ns", api::controllerRef(api::kApiVersion, "MailDomain", md)};
+  f.server.create("/api/v1/namespaces/ns/secrets",
+                  dkimkeys::renderActiveKeysSecret(
+                      owner, {{"example.com", "ed", "ed", dkim::Algorithm::kEd25519Sha256,
+                               "-----BEGIN PRIVATE KEY-----\nED\n-----END PRIVATE KEY-----\n"}}));
+  f.settle();
+  auto config = f.config();
+  ASSERT_EQ(config.dkim.keys.size(), 1u);
+  EXPECT_EQ(config.dkim.keys[0].keyFile, "/etc/mailroom/dkim/ed._domainkey.example.com.pem");
+  auto secret = f.server.get(std::string("/api/v1/namespaces/ns/secrets/") + kDkimSecretName);
+  ASSERT_TRUE(secret.has_value());
+  auto data = dkimkeys::secretData(*secret);
+  ASSERT_TRUE(data.ok());
+  EXPECT_EQ(data->at("ed._domainkey.example.com.pem"),
+            "-----BEGIN PRIVATE KEY-----\nED\n-----END PRIVATE KEY-----\n");
+  // A rotation replaces the Secret the MailDomain keeps: the namespace's copy follows.
+  f.server.request(
+      {"delete", "DELETE", "/api/v1/namespaces/ns/secrets/shop-dkim-active", "", "", ""});
+  f.server.create(
+      "/api/v1/namespaces/ns/secrets",
+      dkimkeys::renderActiveKeysSecret(
+          owner, {{"example.com", "ed-r1", "ed", dkim::Algorithm::kEd25519Sha256, "NEW"}}));
+  f.settle();
+  data = dkimkeys::secretData(
+      *f.server.get(std::string("/api/v1/namespaces/ns/secrets/") + kDkimSecretName));
+  ASSERT_TRUE(data.ok());
+  EXPECT_EQ(data->size(), 1u);
+  EXPECT_EQ(data->at("ed-r1._domainkey.example.com.pem"), "NEW");
+  EXPECT_EQ(f.config().dkim.keys[0].selector, "ed-r1");
 }
 
 }  // namespace

@@ -177,6 +177,18 @@ TEST(ActiveKeys, OneFilePerKeyAndAManifest) {
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(none->size(), 1u);
   EXPECT_EQ(Json::parse(none->at("manifest.json")), Json::parse(R"({"keys": []})"));
+  // Read back as signers and the Transport controller read it.
+  auto back = parseActiveKeysSecret(j);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_EQ(back->size(), 2u);
+  EXPECT_EQ((*back)[0].selector, "mr-r1");
+  EXPECT_EQ((*back)[0].privatePem, "RSA PEM");
+  EXPECT_EQ((*back)[1].algorithm, dkim::Algorithm::kEd25519Sha256);
+  Json broken = j;
+  broken["data"].erase("ed.pem");
+  auto bad = parseActiveKeysSecret(broken);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("ed.pem"), std::string::npos);
 }
 
 }  // namespace

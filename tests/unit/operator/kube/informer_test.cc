@@ -100,6 +100,16 @@ TEST(Informer, LabelSelectorReachesTheServer) {
   EXPECT_EQ(f.store.keys(), std::vector<std::string>{"a/l"});
 }
 
+TEST(Store, ObjectsWhoseMetadataDoesNotDecodeAreNotKeyedUnderAnEmptyName) {
+  Store<Unstructured> store;
+  store.upsert(Json::parse(R"({"metadata":{"name":"x","namespace":"a",
+      "ownerReferences":[{"apiVersion":"v1"}]}})"));
+  store.upsert(Json::parse(R"({"metadata":{}})"));
+  EXPECT_EQ(store.size(), 0u);
+  store.upsert(Json::parse(R"({"metadata":{"name":"y","namespace":"a"}})"));
+  EXPECT_EQ(store.keys(), std::vector<std::string>{"a/y"});
+}
+
 TEST(Informer, ListErrorsAreValues) {
   Fixture f;
   f.server.failNext("GET", kAll, 403);
