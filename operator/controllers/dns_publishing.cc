@@ -6,6 +6,7 @@
 #include "operator/dns/providers/powerdns/powerdns.h"
 #include "operator/dns/providers/rfc2136/rfc2136.h"
 #include "operator/dns/providers/route53/route53.h"
+#include "operator/dns/providers/webhook/webhook.h"
 
 namespace mailroom::controllers {
 
@@ -110,6 +111,24 @@ std::variant<ProviderHandle, ProviderSetupError> makeCloudflare(const api::DnsPr
   return ProviderHandle{owned, &*owned->provider};
 }
 
+// Webhook: url of an external-dns webhook plugin; the Secret, if named, holds a bearer token.
+std::variant<ProviderHandle, ProviderSetupError> makeWebhook(const api::DnsProviderSpec& spec,
+                                                             const std::string& token,
+                                                             std::chrono::seconds timeout) {
+  if (spec.url.empty())
+    return ProviderSetupError{"InvalidProvider",
+                              "dnsProvider.url is required for Webhook: the external-dns webhook "
+                              "plugin's address (http://localhost:8888 for a sidecar)"};
+  struct Owned {
+    explicit Owned(dnspub::CpprestHttpClientConfig c) : http(std::move(c)) {}
+    dnspub::CpprestHttpClient http;
+    std::optional<dnspub::webhook::WebhookProvider> provider;
+  };
+  auto owned = std::make_shared<Owned>(dnspub::CpprestHttpClientConfig{spec.url, timeout, ""});
+  owned->provider.emplace(dnspub::webhook::WebhookConfig{token}, owned->http);
+  return ProviderHandle{owned, &*owned->provider};
+}
+
 }  // namespace
 
 std::string zoneOf(const api::MailDomainSpec& spec) {
@@ -185,6 +204,11 @@ std::variant<ProviderHandle, ProviderSetupError> KubeProviderFactory::make(
     auto secret = credential(spec, ns);
     if (auto* e = std::get_if<ProviderSetupError>(&secret)) return *e;
     return makeCloudflare(spec, std::get<std::string>(secret), timeout_);
+  }
+  if (spec.kind == api::DnsProviderKind::kWebhook) {
+    auto secret = credential(spec, ns);
+    if (auto* e = std::get_if<ProviderSetupError>(&secret)) return *e;
+    return makeWebhook(spec, std::get<std::string>(secret), timeout_);
   }
   if (spec.kind != api::DnsProviderKind::kPowerDns) {
     return ProviderSetupError{

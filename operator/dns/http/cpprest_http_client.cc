@@ -24,13 +24,18 @@ HttpResponse CpprestHttpClient::send(const HttpRequest& request) {
     http::http_request r(request.method);
     r.set_request_uri(request.path);
     r.headers().add("Accept", "application/json");
-    for (const auto& [name, value] : request.headers) r.headers().add(name, value);
+    for (const auto& [name, value] : request.headers) {
+      if (name == "Accept") r.headers().remove(name);  // a protocol's own media type, exactly
+      r.headers().add(name, value);
+    }
     if (!request.body.empty()) r.set_body(request.body, request.contentType);
     auto resp = client.request(r).get();
     out.status = resp.status_code();
     out.body = resp.extract_utf8string(true).get();
     if (auto it = resp.headers().find("Retry-After"); it != resp.headers().end())
       out.retryAfter = it->second;
+    if (auto it = resp.headers().find("Content-Type"); it != resp.headers().end())
+      out.contentType = it->second;
   } catch (const http::http_exception& e) {
     bool timedOut = e.error_code() == std::errc::timed_out;
     out.transport = timedOut ? HttpResponse::Transport::kTimeout : HttpResponse::Transport::kFailed;

@@ -13,7 +13,7 @@ namespace mailroom::dnspub {
 struct HttpRequest {
   std::string method;  // "GET", "PATCH", ...
   std::string path;    // below the client's base URL, with any query
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> headers;  // an Accept here replaces the default
   std::string body;
   std::string contentType;  // with a body
 };
@@ -24,7 +24,8 @@ struct HttpResponse {
   std::string transportError;  // why, when transport != kOk
   int status = 0;
   std::string body;
-  std::string retryAfter;  // the Retry-After header, "" if absent
+  std::string retryAfter;   // the Retry-After header, "" if absent
+  std::string contentType;  // the Content-Type header as sent, "" if absent
 };
 
 class HttpClient {

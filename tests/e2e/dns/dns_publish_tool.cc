@@ -9,6 +9,8 @@
 //                    [--between CMD] --zone ... --owner ... [--record NAME=VALUE]...
 //   dns_publish_tool --provider route53 --api http://127.0.0.1:PORT --key-file F (id:secret)
 //                    [--zone-id Z] [--between CMD] --zone ... --owner ... [--record ...]...
+//   dns_publish_tool --provider webhook --api http://127.0.0.1:8888 [--key-file F (token)]
+//                    --zone ... --owner ... [--record ...]...
 //   dns_publish_tool --provider cloudflare --api http://127.0.0.1:PORT --key-file F (token)
 //                    [--zone-id Z] --zone ... --owner ... [--record ...]...
 //
@@ -29,6 +31,7 @@
 #include "operator/dns/providers/powerdns/powerdns.h"
 #include "operator/dns/providers/rfc2136/rfc2136.h"
 #include "operator/dns/providers/route53/route53.h"
+#include "operator/dns/providers/webhook/webhook.h"
 #include "operator/dns/publisher.h"
 
 using namespace mailroom::dnspub;
@@ -143,8 +146,8 @@ int main(int argc, char** argv) {
     }
   }
   bool isRfc2136 = providerKind == "rfc2136";
-  if (argc % 2 == 0 || (isRfc2136 ? server.empty() : api.empty()) || keyFile.empty() ||
-      zone.empty())
+  if (argc % 2 == 0 || (isRfc2136 ? server.empty() : api.empty()) ||
+      (keyFile.empty() && providerKind != "webhook") || zone.empty())
     return usage();
   Owner owner;
   {
@@ -179,6 +182,8 @@ int main(int argc, char** argv) {
     rfc2136::TsigKey tsig{tsigKeyName, *alg, rfc2136::Bytes(secret->begin(), secret->end())};
     provider =
         std::make_unique<rfc2136::Rfc2136Provider>(rfc2136::Rfc2136Config{tsig, 300, {}}, *dns);
+  } else if (providerKind == "webhook") {
+    provider = std::make_unique<webhook::WebhookProvider>(webhook::WebhookConfig{key}, http);
   } else if (providerKind == "cloudflare") {
     provider = std::make_unique<cloudflare::CloudflareProvider>(
         cloudflare::CloudflareConfig{key, zoneId}, http);
