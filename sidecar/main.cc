@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
        .signs = [&](const std::string& fromDomain) { return (*signer)->hasKeyFor(fromDomain); },
        .offload = [&](std::function<void()> fn) { asio::post(signingPool, std::move(fn)); }});
   grpcapi::SenderService service(intake);
-  auto server = grpcapi::startServer(cfg->grpcListen, service);
+  auto server = grpcapi::startServer(cfg->grpcListen, service, cfg->maxMessageBytes);
   if (!server.ok()) {
     log::error("cannot start the gRPC server", {{"error", server.error().message}});
     return 1;
@@ -173,6 +173,11 @@ int main(int argc, char** argv) {
       } else if (!sameStartupSettings(*current.load(), *next)) {
         log::error(
             "config reload: listen, spool and resolver settings need a restart; "
+            "the previous config stays in force");
+      } else if (next->maxMessageBytes > cfg->maxMessageBytes) {
+        // The gRPC server's receive limit was set from the value at start.
+        log::error(
+            "config reload: spool.maxMessageBytes above its value at start needs a restart; "
             "the previous config stays in force");
       } else {
         auto fresh = signing::MessageSigner::create(next->dkim);

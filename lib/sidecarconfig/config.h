@@ -72,9 +72,14 @@ struct DestinationLimits {
   std::optional<int> messagesPerMinute;
   std::optional<int> maxConnections;
   std::optional<int> deliveriesPerConnection;
+  // RCPTs in one mail transaction; the rest go in the next transaction at once (RFC 5321
+  // §4.5.3.1.8 lets a server stop at 100; Postfix's smtpd_recipient_limit is 1000).
+  std::optional<int> maxRecipientsPerTransaction;
   bool operator==(const DestinationLimits&) const = default;
 };
 inline constexpr int kDefaultDeliveriesPerConnection = 100;
+// Postfix's default_destination_recipient_limit: what a sender meets nowhere as too many.
+inline constexpr int kDefaultMaxRecipientsPerTransaction = 50;
 
 struct WarmupDay {
   int day = 1;  // 1 = the first day

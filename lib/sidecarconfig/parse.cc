@@ -287,7 +287,9 @@ std::vector<DestinationLimits> decodeLimits(const Decoder& d, const YAML::Node& 
   for (size_t i = 0; i < list.size(); ++i) {
     const auto p = Decoder::index(lp, i);
     const auto& e = list[i];
-    d.onlyKeys(e, p, {"domain", "messagesPerMinute", "maxConnections", "deliveriesPerConnection"});
+    d.onlyKeys(e, p,
+               {"domain", "messagesPerMinute", "maxConnections", "deliveriesPerConnection",
+                "maxRecipientsPerTransaction"});
     if (!e["domain"]) d.fail(e, p + ".domain", "is required");
     DestinationLimits l;
     l.domain = pattern(d, e["domain"], p + ".domain");
@@ -299,6 +301,7 @@ std::vector<DestinationLimits> decodeLimits(const Decoder& d, const YAML::Node& 
     optInt("messagesPerMinute", 1000000, l.messagesPerMinute);
     optInt("maxConnections", 1000, l.maxConnections);
     optInt("deliveriesPerConnection", 10000, l.deliveriesPerConnection);
+    optInt("maxRecipientsPerTransaction", 10000, l.maxRecipientsPerTransaction);
     out.push_back(std::move(l));
   }
   return out;

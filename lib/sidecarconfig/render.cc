@@ -93,6 +93,8 @@ void renderTransport(YAML::Emitter& out, const Transport& t) {
       if (l.maxConnections) integer(out, "maxConnections", *l.maxConnections);
       if (l.deliveriesPerConnection)
         integer(out, "deliveriesPerConnection", *l.deliveriesPerConnection);
+      if (l.maxRecipientsPerTransaction)
+        integer(out, "maxRecipientsPerTransaction", *l.maxRecipientsPerTransaction);
       out << EndMap;
     }
     out << EndSeq << EndMap;

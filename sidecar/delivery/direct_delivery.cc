@@ -1,5 +1,6 @@
 #include "sidecar/delivery/direct_delivery.h"
 
+#include <algorithm>
 #include <optional>
 #include <set>
 
@@ -103,6 +104,10 @@ Task<void> DirectDelivery::deliver(DestinationAttempt& attempt, const std::strin
   const int deliveriesPerConnection = limits && limits->deliveriesPerConnection
                                           ? *limits->deliveriesPerConnection
                                           : sidecarconfig::kDefaultDeliveriesPerConnection;
+  const size_t maxRecipients =
+      static_cast<size_t>(limits && limits->maxRecipientsPerTransaction
+                              ? *limits->maxRecipientsPerTransaction
+                              : sidecarconfig::kDefaultMaxRecipientsPerTransaction);
   const std::string& ehlo = sidecarconfig::ehloName(config, direct);
   const spool::Envelope& envelope = attempt.envelope();
   Targets where = co_await resolve(attempt.destination(), direct);
@@ -173,95 +178,141 @@ Task<void> DirectDelivery::deliver(DestinationAttempt& attempt, const std::strin
       attempt.addRow(t, std::move(a));
     };
 
+    // The recipients for this target, in transactions of at most maxRecipients RCPTs on one
+    // session (a new one after deliveriesPerConnection transactions). A recipient the server
+    // refuses only for the number of RCPTs goes to the back, into a later transaction at once
+    // (RFC 5321 §4.5.3.1.10), not into the retry queue.
+    PooledSession ps;
     smtp::Transaction txn;
     txn.mailFrom = envelope.mailFrom;
-    for (auto* t : open) txn.recipients.push_back(attempt.recipient(*t).address);
     txn.message = message;
     txn.needsSmtpUtf8 = envelope.needsSmtpUtf8;
     txn.eightBit = envelope.eightBit;
+    size_t next = 0;
+    while (next < open.size() && !ptrRejected.count(family)) {
+      const size_t batchEnd = std::min(open.size(), next + maxRecipients);
+      txn.recipients.clear();
+      for (size_t k = next; k < batchEnd; ++k)
+        txn.recipients.push_back(attempt.recipient(*open[k]).address);
 
-    // A pooled session the server closed in the meantime sends nothing (notAttempted): open a
-    // fresh one and send again; that is not a delivery attempt of its own.
-    PooledSession ps = pool_.take(poolKey);
-    smtp::TransactionResult result;
-    bool connectFailed = false;
-    for (int tries = 0; tries < 2; ++tries) {
-      if (!ps.session) {
-        smtp::SessionOptions so;
-        so.ehloHostname = ehlo;
-        so.serverName = target.mxHost;
-        so.tls = direct.tls;
-        so.tlsContext = &tls_;
-        so.timeouts = options_.timeouts;
-        std::optional<asio::ip::address> bindTo;
-        if (!source.empty()) bindTo = asio::ip::make_address(source);
-        auto opened = co_await smtp::Session::open(executor_, remote, bindTo, so);
-        if (auto* err = std::get_if<smtp::SessionError>(&opened)) {
-          spool::Reply reply =
-              err->reply ? toSpool(*err->reply) : spool::Reply{0, "", err->message};
-          for (auto* t : open) {
-            auto a = row(source);
-            a.reply = reply;
-            a.note = err->message;
-            if (err->reply && err->permanent)
-              onPermanent(*t, reply, source, a);
-            else
-              onTemporary(*t, reply, a, "connect-failed");
+      // A pooled session the server closed in the meantime sends nothing (notAttempted): open
+      // a fresh one and send again; that is not a delivery attempt of its own.
+      if (!ps.session) ps = pool_.take(poolKey);
+      smtp::TransactionResult result;
+      bool connectFailed = false;
+      for (int tries = 0; tries < 2; ++tries) {
+        if (!ps.session) {
+          smtp::SessionOptions so;
+          so.ehloHostname = ehlo;
+          so.serverName = target.mxHost;
+          so.tls = direct.tls;
+          so.tlsContext = &tls_;
+          so.timeouts = options_.timeouts;
+          std::optional<asio::ip::address> bindTo;
+          if (!source.empty()) bindTo = asio::ip::make_address(source);
+          auto opened = co_await smtp::Session::open(executor_, remote, bindTo, so);
+          if (auto* err = std::get_if<smtp::SessionError>(&opened)) {
+            spool::Reply reply =
+                err->reply ? toSpool(*err->reply) : spool::Reply{0, "", err->message};
+            // Every recipient still waiting for this target shares the failure.
+            for (size_t k = next; k < open.size(); ++k) {
+              auto a = row(source);
+              a.reply = reply;
+              a.note = err->message;
+              if (err->reply && err->permanent)
+                onPermanent(*open[k], reply, source, a);
+              else
+                onTemporary(*open[k], reply, a, "connect-failed");
+            }
+            connectFailed = true;
+            break;
           }
-          connectFailed = true;
-          break;
+          ps = PooledSession{std::move(std::get<std::unique_ptr<smtp::Session>>(opened)), 0, {}};
         }
-        ps = PooledSession{std::move(std::get<std::unique_ptr<smtp::Session>>(opened)), 0, {}};
+        result = co_await ps.session->send(txn);
+        if (!result.notAttempted) break;
+        ps = PooledSession{};
       }
-      result = co_await ps.session->send(txn);
-      if (!result.notAttempted) break;
-      ps = PooledSession{};
-    }
-    if (connectFailed) continue;
-    ps.transactions += 1;
-    const std::string localIp = ps.session->localEndpoint().address().to_string();
+      if (connectFailed) break;
+      ps.transactions += 1;
+      const std::string localIp = ps.session->localEndpoint().address().to_string();
 
-    for (size_t k = 0; k < open.size(); ++k) {
-      RecipientTrack& t = *open[k];
-      spool::Reply reply;
-      bool delivered = false, permanent = false;
-      if (k < result.recipients.size()) {
-        reply = toSpool(result.recipients[k].reply);
-        delivered = result.recipients[k].delivered;
-        permanent = result.recipients[k].permanent;
-      } else if (result.error) {
-        reply = result.error->reply ? toSpool(*result.error->reply)
-                                    : spool::Reply{0, "", result.error->message};
-        permanent = result.error->permanent;
+      // Refused for the number of RCPTs only: sent again below.
+      auto limitedAt = [&](size_t k) {
+        const auto& rr = result.recipients[k - next];
+        return !rr.delivered && !result.error && smtp::recipientLimitReached(rr.reply);
+      };
+      size_t limited = 0;
+      for (size_t k = next; k < batchEnd; ++k) {
+        RecipientTrack& t = *open[k];
+        const auto& rr = result.recipients[k - next];
+        const spool::Reply reply = toSpool(rr.reply);
+        if (limitedAt(k)) {
+          ++limited;
+          continue;
+        }
+        auto a = row(localIp);
+        a.reply = reply;
+        if (rr.delivered) {
+          auto& r = attempt.recipient(t);
+          r.state = spool::RecipientState::kDelivered;
+          r.lastReply = reply;
+          r.mxHost = target.mxHost;
+          r.ip = target.address.to_string();
+          r.family = family;
+          r.sourceIp = localIp;
+          std::string how = std::string("delivered over ") + familyName(family) + " to " +
+                            target.mxHost + " [" + r.ip + "]" +
+                            (ps.session->tlsActive() ? " with TLS" : "");
+          r.summary = t.ptrNote.empty() ? how : t.ptrNote + "; " + how;
+          a.outcome = "delivered";
+          a.note = ps.session->tlsDescription();
+          attempt.addRow(t, std::move(a));
+          t.open = false;
+        } else if (rr.permanent) {
+          onPermanent(t, reply, localIp, std::move(a));
+        } else {
+          onTemporary(t, reply, std::move(a), "deferred");
+        }
       }
-      auto a = row(localIp);
-      a.reply = reply;
-      if (delivered) {
-        auto& r = attempt.recipient(t);
-        r.state = spool::RecipientState::kDelivered;
-        r.lastReply = reply;
-        r.mxHost = target.mxHost;
-        r.ip = target.address.to_string();
-        r.family = family;
-        r.sourceIp = localIp;
-        std::string how = std::string("delivered over ") + familyName(family) + " to " +
-                          target.mxHost + " [" + r.ip + "]" +
-                          (ps.session->tlsActive() ? " with TLS" : "");
-        r.summary = t.ptrNote.empty() ? how : t.ptrNote + "; " + how;
-        a.outcome = "delivered";
-        a.note = ps.session->tlsDescription();
-        attempt.addRow(t, std::move(a));
-        t.open = false;
-      } else if (permanent) {
-        onPermanent(t, reply, localIp, std::move(a));
-      } else {
-        onTemporary(t, reply, std::move(a), "deferred");
+      if (limited == batchEnd - next) {
+        // The server took none of them: no later transaction would do better now.
+        for (size_t k = next; k < batchEnd; ++k) {
+          const spool::Reply reply = toSpool(result.recipients[k - next].reply);
+          auto a = row(localIp);
+          a.reply = reply;
+          onTemporary(*open[k], reply, std::move(a), "deferred");
+        }
+      } else if (limited > 0) {
+        for (size_t k = next; k < batchEnd; ++k)
+          if (limitedAt(k)) open.push_back(open[k]);
+      }
+      next = batchEnd;
+
+      const bool keep = ps.session->usable() && ps.transactions < deliveriesPerConnection;
+      if (result.error && !result.error->permanent && !ps.session->usable()) {
+        // The session failed (timeout, 421, dropped): the rest of this target's recipients
+        // share the failure and try the next target.
+        const spool::Reply reply = result.error->reply ? toSpool(*result.error->reply)
+                                                       : spool::Reply{0, "", result.error->message};
+        for (size_t k = next; k < open.size(); ++k) {
+          auto a = row(localIp);
+          a.reply = reply;
+          a.note = "not sent: " + result.error->message;
+          onTemporary(*open[k], reply, std::move(a), "deferred");
+        }
+        break;
+      }
+      if (!keep) {
+        co_await ps.session->quit();
+        ps = PooledSession{};
       }
     }
-    if (ps.session->usable() && ps.transactions < deliveriesPerConnection) {
-      pool_.put(poolKey, std::move(ps));
-    } else {
-      co_await ps.session->quit();
+    if (ps.session) {
+      if (ps.session->usable() && ps.transactions < deliveriesPerConnection)
+        pool_.put(poolKey, std::move(ps));
+      else
+        co_await ps.session->quit();
     }
   }
 }

@@ -3,6 +3,9 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
+#include <limits>
+
 namespace mailroom::grpcapi {
 
 grpc::Status toStatus(const Error& error) {
@@ -50,7 +53,13 @@ grpc::ServerUnaryReactor* SenderService::GetMessage(grpc::CallbackServerContext*
   return reactor;
 }
 
-Result<RunningServer> startServer(const std::vector<std::string>& listen, SenderService& service) {
+int maxReceiveMessageBytes(uint64_t maxMessageBytes) {
+  const uint64_t limit = maxMessageBytes + kEnvelopeHeadroomBytes;
+  return static_cast<int>(std::min<uint64_t>(limit, std::numeric_limits<int>::max()));
+}
+
+Result<RunningServer> startServer(const std::vector<std::string>& listen, SenderService& service,
+                                  uint64_t maxMessageBytes) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -58,6 +67,7 @@ Result<RunningServer> startServer(const std::vector<std::string>& listen, Sender
   running.boundPorts.resize(listen.size(), 0);
   for (size_t i = 0; i < listen.size(); ++i)
     builder.AddListeningPort(listen[i], grpc::InsecureServerCredentials(), &running.boundPorts[i]);
+  builder.SetMaxReceiveMessageSize(maxReceiveMessageBytes(maxMessageBytes));
   builder.RegisterService(&service);
   running.server = builder.BuildAndStart();
   if (!running.server)

@@ -224,7 +224,12 @@ Task<void> FakeSmtpServer::serve(std::shared_ptr<Conn> conn) {
       } else if (v == "MAIL") {
         reply = haveMail ? "503 5.5.1 nested MAIL" : "250 2.1.0 Ok";
       } else if (v == "RCPT") {
-        reply = haveMail ? "250 2.1.5 Ok" : "503 5.5.1 need MAIL";
+        if (!haveMail)
+          reply = "503 5.5.1 need MAIL";
+        else if (options_.maxRecipients && msg.recipients.size() >= options_.maxRecipients)
+          reply = "452 4.5.3 Error: too many recipients";
+        else
+          reply = "250 2.1.5 Ok";
       } else if (v == "DATA") {
         reply = haveMail && !msg.recipients.empty() ? "354 End data with <CR><LF>.<CR><LF>"
                                                     : "554 5.5.1 no valid recipients";

@@ -62,6 +62,9 @@ struct FakeSmtpOptions {
   std::vector<std::string> extensions = {"PIPELINING", "8BITMIME", "SMTPUTF8",
                                          "ENHANCEDSTATUSCODES", "SIZE 10485760"};
   std::string certPem, keyPem;  // enables STARTTLS
+  // RCPTs accepted per transaction; more get Postfix's "452 4.5.3 Error: too many recipients"
+  // (smtpd_recipient_limit). 0: no limit.
+  size_t maxRecipients = 0;
   std::function<SmtpAction(const FakeSmtpConnection&, const SmtpCommand&)> script;
 };
 

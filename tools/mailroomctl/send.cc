@@ -45,6 +45,17 @@ std::string readAll(const std::string& path) {
   return b.str();
 }
 
+// No client-side cap on what is sent or received: the sidecar's receive limit follows its
+// spool.maxMessageBytes (sidecar/grpc/sender_service.h), and that config is the sidecar's, not
+// ours; gRPC's 4 MB receive default would also cut off the status of a message with thousands of
+// recipients.
+std::shared_ptr<grpc::Channel> channelTo(const std::string& server) {
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(-1);
+  args.SetMaxReceiveMessageSize(-1);
+  return grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), args);
+}
+
 }  // namespace
 
 int sendCommand(const std::vector<std::string>& args) {
@@ -124,14 +135,19 @@ int sendCommand(const std::vector<std::string>& args) {
   }
   if (haveRaw) request.set_raw(raw);  // replaces the structured fields (oneof)
 
-  auto stub = v1::Sender::NewStub(grpc::CreateChannel(server, grpc::InsecureChannelCredentials()));
+  auto stub = v1::Sender::NewStub(channelTo(server));
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  // A large message takes a while through a loaded sidecar (spool write and fsync).
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
   v1::SendResponse response;
   auto status = stub->Send(&ctx, request, &response);
   if (!status.ok()) {
     std::fprintf(stderr, "mailroomctl send: %s: %s\n", statusCodeName(status.error_code()),
                  status.error_message().c_str());
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED)
+      std::fprintf(stderr,
+                   "mailroomctl send: the request is larger than the sidecar reads "
+                   "(spool.maxMessageBytes plus 1 MiB for the envelope)\n");
     return 2;
   }
   if (output != "json") {
@@ -170,7 +186,7 @@ int statusCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr, "usage: mailroomctl status [--server ADDR] ID\n");
     return 2;
   }
-  auto stub = v1::Sender::NewStub(grpc::CreateChannel(server, grpc::InsecureChannelCredentials()));
+  auto stub = v1::Sender::NewStub(channelTo(server));
   return waitAndPrint(*stub, id, waitSeconds, output);
 }
 

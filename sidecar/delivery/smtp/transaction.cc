@@ -1,5 +1,6 @@
 #include "sidecar/delivery/smtp/transaction.h"
 
+#include <cctype>
 #include <cstring>
 
 namespace mailroom::smtp {
@@ -42,6 +43,15 @@ std::optional<Reply> precheck(const Capabilities& caps, const Transaction& txn) 
     return Reply{0, "5.1.7", {"5.1.7 invalid characters in the sender address"}};
   }
   return std::nullopt;
+}
+
+bool recipientLimitReached(const Reply& r) {
+  if (r.code != 452 && r.code != 552) return false;
+  if (r.enhanced == "4.5.3" || r.enhanced == "5.5.3") return true;
+  // Without an enhanced code, 452 is also "insufficient storage": only the words decide.
+  std::string text = r.text();
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text.find("too many recipients") != std::string::npos;
 }
 
 bool safeAddress(std::string_view a) {

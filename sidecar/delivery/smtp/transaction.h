@@ -32,6 +32,12 @@ size_t messageSize(std::string_view message);
 // Always a permanent failure: the same server will refuse it again.
 std::optional<Reply> precheck(const Capabilities& caps, const Transaction& txn);
 
+// A RCPT reply that refuses the recipient only because this transaction has enough of them
+// (RFC 5321 §4.5.3.1.10: 452, Postfix's "452 4.5.3 Error: too many recipients"; also 552 with
+// 5.5.3 from servers that follow RFC 821, which the RFC says to treat as temporary). It says
+// nothing about the recipient: the client sends it in a separate transaction at once.
+bool recipientLimitReached(const Reply& rcptReply);
+
 // True when the address can go into a command line: no CR, LF, NUL, '<' or '>'.
 bool safeAddress(std::string_view address);
 

@@ -397,4 +397,91 @@ relay_refused_unenforced_warned() {
   echo "ok: a relay transport is refused with a clear error; unenforced fields get one warning naming them"
 }
 
+# A raw message of about SIZE bytes whose body carries TOKEN, with lines of 76 characters.
+make_raw_message() {  # make_raw_message FILE SIZE TOKEN
+  python3 - "$1" "$2" "$3" "$MAILROOM_LAB_SENDER_DOMAIN" "$MAILROOM_LAB_RCPT_DOMAIN" <<'PY'
+import sys
+path, size, token, sender, rcpt = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+head = f"From: e2e@{sender}\r\nTo: user@{rcpt}\r\nSubject: big {token}\r\n\r\ntoken {token}\r\n"
+line = b"x" * 76 + b"\r\n"
+with open(path, "wb") as f:
+    f.write(head.encode())
+    f.write(line * ((size - len(head)) // len(line)))
+PY
+}
+
+# gRPC's default receive limit is 4 MB; the sidecar's follows spool.maxMessageBytes (25 MB).
+large_message_delivers() {
+  write_config "      addressFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]"
+  start_sidecar
+  local token=big-$RANDOM$RANDOM out file
+  make_raw_message "$work/big.eml" $((20 * 1024 * 1024)) "$token"
+  out=$(in_sender "$ctl" send --server "127.0.0.1:$grpc_port" --raw "$work/big.eml" \
+    --rcpt "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 120s --output json 2>&1) || fail "20 MB send failed: $out"
+  [[ $(json_get "d['recipients'][0]['state']" <<<"$out") == DELIVERED ]] || fail "not delivered: $out"
+  file=$(lab_find_mail "token $token" 60) || fail "the 20 MB message is not in the Maildir"
+  # Postfix stores LF line endings: 20 MiB less a byte per line.
+  [[ $(stat -c %s "$file") -ge 20000000 ]] || fail "stored message is $(stat -c %s "$file") bytes"
+  # Over spool.maxMessageBytes (but within the envelope headroom): the sidecar's own clear error.
+  make_raw_message "$work/over.eml" $((25 * 1024 * 1024 + 4096)) "over-$token"
+  out=$(in_sender "$ctl" send --server "127.0.0.1:$grpc_port" --raw "$work/over.eml" \
+    --rcpt "user@$MAILROOM_LAB_RCPT_DOMAIN" 2>&1) && fail "accepted a message over maxMessageBytes: $out"
+  grep -q "INVALID_ARGUMENT" <<<"$out" || fail "not INVALID_ARGUMENT: $out"
+  grep -q "exceeds the limit of 26214400" <<<"$out" || fail "error does not name the limit: $out"
+  echo "ok: a 20 MB message delivered into the lab MX; one over maxMessageBytes refused with INVALID_ARGUMENT"
+}
+
+# One Send to 1,500 recipients at one domain, twice: with a per-transaction cap above Postfix's
+# smtpd_recipient_limit (1000), Postfix answers the rest "452 4.5.3 Error: too many recipients"
+# and they go in a second transaction at once; with the default cap, 30 transactions of 50.
+many_recipients_one_send() {
+  local cap
+  for cap in 2000 default; do
+    local limits=""
+    [[ $cap == default ]] || limits="
+    limits:
+      perDestination:
+        - {domain: \"*\", maxRecipientsPerTransaction: $cap}"
+    write_config "      addressFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]$limits"
+    start_sidecar
+    local token=bulk-$cap-$RANDOM$RANDOM out i args=()
+    for i in $(seq 1 1500); do args+=(--rcpt "u$i@$MAILROOM_LAB_RCPT_DOMAIN"); done
+    out=$(send "$token" "user@$MAILROOM_LAB_RCPT_DOMAIN" --mail-from "$token@$MAILROOM_LAB_SENDER_DOMAIN" \
+      "${args[@]}" --wait 120s) || fail "cap $cap: not all delivered: $(head -c 2000 <<<"$out")"
+    local summary
+    summary=$(python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+r = d["recipients"]
+print(len(r), sum(x["state"] == "DELIVERED" for x in r), max(x["attempts"] for x in r))' <<<"$out")
+    [[ $summary == "1500 1500 1" ]] || fail "cap $cap: recipients, delivered, most attempts: $summary"
+    # Postfix's queue manager logs each transaction's message with its recipient count.
+    local counts
+    for _ in $(seq 100); do
+      counts=$(grep -o "from=<$token@$MAILROOM_LAB_SENDER_DOMAIN>, size=[0-9]*, nrcpt=[0-9]*" "$MAILROOM_LAB_MAILLOG" |
+        sed 's/.*nrcpt=//' | sort -n | uniq -c | awk '{print $1 "x" $2}' | xargs)
+      [[ -n $counts ]] && break
+      sleep 0.1
+    done
+    if [[ $cap == default ]]; then
+      [[ $counts == "30x50" ]] || fail "default cap: transactions (count x recipients): $counts"
+    else
+      [[ $counts == "1x500 1x1000" ]] || fail "cap 2000: transactions (count x recipients): $counts"
+    fi
+    local arrived=0
+    for _ in $(seq 600); do
+      arrived=$(grep -l "token $token" "$MAILROOM_LAB_MAILDIR"/new/* 2>/dev/null | wc -l)
+      [[ $arrived -ge 1500 ]] && break
+      sleep 0.2
+    done
+    [[ $arrived == 1500 ]] || fail "cap $cap: $arrived of 1500 copies in the Maildir"
+    kill -9 "$sidecar_pid"; wait "$sidecar_pid" 2>/dev/null || true
+    sidecar_pid=""
+    rm -rf "$work/spool"
+    echo "ok: cap $cap: 1500 recipients delivered in the first attempt ($counts)"
+  done
+}
+
 "$scenario"

@@ -39,7 +39,7 @@ inline SidecarConfig everyFieldConfig() {
   d.nextHop = "[mx.example.net]:2526";
   dual.mode = d;
   dual.routes = {{{"*"}, 0}, {{"example.net", "*.example.org"}, 10}};
-  dual.perDestination = {{"gmail.com", 100, 5, 50},
+  dual.perDestination = {{"gmail.com", 100, 5, 50, 100},
                          {"*.yahoo.com", 30, std::nullopt, std::nullopt},
                          {"*", std::nullopt, 2, 20}};
   dual.warmup = {{1, 50}, {2, 100}, {10, 5000}};

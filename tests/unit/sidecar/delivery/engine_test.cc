@@ -62,6 +62,25 @@ class EngineTest : public ::testing::Test, public OutcomeSink {
     l.maxConnections = n;
     config_->transports[0].perDestination = {l};
   }
+  void perTransaction(int recipients, std::optional<int> deliveriesPerConnection = {}) {
+    sidecarconfig::DestinationLimits l;
+    l.domain = "*";
+    l.maxRecipientsPerTransaction = recipients;
+    l.deliveriesPerConnection = deliveriesPerConnection;
+    config_->transports[0].perDestination = {l};
+  }
+  std::vector<std::string> numbered(int n) {
+    std::vector<std::string> out;
+    for (int i = 1; i <= n; ++i) out.push_back("u" + std::to_string(i) + "@example.net");
+    return out;
+  }
+  // Recipients per message the server took, over all connections, in order.
+  static std::vector<size_t> transactionSizes(const FakeSmtpServer& mx) {
+    std::vector<size_t> out;
+    for (const auto& c : mx.connections())
+      for (const auto& m : c->messages) out.push_back(m.recipients.size());
+    return out;
+  }
   void messagesPerMinute(std::string domain, int n) {
     sidecarconfig::DestinationLimits l;
     l.domain = std::move(domain);
@@ -78,6 +97,7 @@ class EngineTest : public ::testing::Test, public OutcomeSink {
     o.listen = asio::ip::make_address(listen);
     o.port = servers_.empty() ? 0 : servers_[0]->endpoint().port();
     o.script = std::move(script);
+    o.maxRecipients = serverMaxRecipients_;
     servers_.push_back(std::make_unique<FakeSmtpServer>(io_.get_executor(), o));
     direct().port = servers_[0]->endpoint().port();
     return *servers_.back();
@@ -172,6 +192,7 @@ class EngineTest : public ::testing::Test, public OutcomeSink {
   std::unique_ptr<Engine> engine_;
   std::vector<Seen> seen_;
   std::function<void(const Seen&)> onSeen_;
+  size_t serverMaxRecipients_ = 0;  // for the next server(): its smtpd_recipient_limit
   size_t want_ = 0;
   bool finished_ = false;
   asio::steady_timer* watchdog_ = nullptr;
@@ -325,6 +346,83 @@ TEST_F(EngineTest, PermanentReplyBouncesThatRecipientOnly) {
   ASSERT_EQ(mx.connections().size(), 1u);  // a 5xx is final: no other target was tried
   EXPECT_EQ(
       metrics_.value("mailroom_bounced_total", {{"domain", "example.net"}, {"family", "ipv4"}}), 1);
+}
+
+// RFC 5321 §4.5.3.1.10: a server at its RCPT limit answers 452 (Postfix: "452 4.5.3 Error: too
+// many recipients"); the rest go in the next transaction on the same connection at once, in
+// the same attempt, not into the retry queue.
+TEST_F(EngineTest, RecipientsOverTheServersLimitGoInTheNextTransactionAtOnce) {
+  perTransaction(10);
+  serverMaxRecipients_ = 3;
+  auto& mx = server();
+  resolver_.addMx("example.net", 10, "mx1.example.net");
+  resolver_.addA("mx1.example.net", "127.0.0.1");
+  auto id = accept(numbered(12));
+
+  run({id}, 12);
+
+  ASSERT_EQ(mx.connections().size(), 1u);
+  // 10 sent, 3 taken; the 7 refused go after the 2 not yet sent: 3 of 9, 3 of 6, 3.
+  EXPECT_EQ(transactionSizes(mx), (std::vector<size_t>{3, 3, 3, 3}));
+  for (size_t i = 0; i < 12; ++i) {
+    auto r = stored(id, i);
+    EXPECT_EQ(r.state, spool::RecipientState::kDelivered) << r.address << ": " << r.summary;
+    EXPECT_EQ(r.attempts, 1);
+    ASSERT_EQ(r.history.size(), 1u) << r.address;  // the 452 is not a row of its own
+    EXPECT_EQ(r.history[0].outcome, "delivered");
+  }
+}
+
+TEST_F(EngineTest, RecipientsPerTransactionAreCappedAtFiftyByDefault) {
+  auto& mx = server();
+  resolver_.addMx("example.net", 10, "mx1.example.net");
+  resolver_.addA("mx1.example.net", "127.0.0.1");
+  auto id = accept(numbered(120));
+
+  run({id}, 120);
+
+  ASSERT_EQ(mx.connections().size(), 1u);
+  EXPECT_EQ(transactionSizes(mx), (std::vector<size_t>{50, 50, 20}));
+  for (size_t i = 0; i < 120; ++i)
+    EXPECT_EQ(stored(id, i).state, spool::RecipientState::kDelivered);
+}
+
+TEST_F(EngineTest, TransactionsCountAgainstDeliveriesPerConnection) {
+  perTransaction(2, 2);
+  auto& mx = server();
+  resolver_.addMx("example.net", 10, "mx1.example.net");
+  resolver_.addA("mx1.example.net", "127.0.0.1");
+  auto id = accept(numbered(7));
+
+  run({id}, 7);
+
+  EXPECT_EQ(transactionSizes(mx), (std::vector<size_t>{2, 2, 2, 1}));
+  ASSERT_EQ(mx.connections().size(), 2u);
+  EXPECT_EQ(mx.connections()[0]->messages.size(), 2u);
+  EXPECT_EQ(mx.connections()[1]->messages.size(), 2u);
+}
+
+// A server that takes not one RCPT of a transaction: sending again now would loop; the
+// recipients are deferred with its reply.
+TEST_F(EngineTest, ServerThatTakesNoRecipientsDefersThem) {
+  auto& mx = server("127.0.0.1", [](const auto&, const testing::SmtpCommand& c) {
+    return c.verb == "RCPT" ? SmtpAction::say("452 4.5.3 Error: too many recipients")
+                            : SmtpAction::byDefault();
+  });
+  resolver_.addMx("example.net", 10, "mx1.example.net");
+  resolver_.addA("mx1.example.net", "127.0.0.1");
+  auto id = accept(numbered(3));
+
+  run({id}, 3);
+
+  ASSERT_EQ(mx.connections().size(), 1u);
+  EXPECT_EQ(mx.connections()[0]->messages.size(), 0u);
+  for (size_t i = 0; i < 3; ++i) {
+    auto r = stored(id, i);
+    EXPECT_EQ(r.state, spool::RecipientState::kDeferred);
+    EXPECT_EQ(r.lastReply.code, 452);
+    EXPECT_EQ(r.lastReply.enhanced, "4.5.3");
+  }
 }
 
 // The headline: a receiver that rejects us over IPv6 for want of a PTR record gets the message

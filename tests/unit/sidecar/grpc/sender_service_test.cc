@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <limits>
 
 #include "mailroom/v1/sender.grpc.pb.h"
 #include "tests/unit/sidecar/spool/temp_dir.h"
@@ -40,7 +41,7 @@ class SenderServiceTest : public ::testing::Test {
         .config = [this] { return std::shared_ptr<const sidecarconfig::SidecarConfig>(config_); },
         .accepted = [](const std::string&) {}});
     service_ = std::make_unique<SenderService>(*intake_);
-    auto running = startServer({"127.0.0.1:0"}, *service_);
+    auto running = startServer({"127.0.0.1:0"}, *service_, config_->maxMessageBytes);
     ASSERT_TRUE(running.ok()) << running.error().message;
     server_ = std::move(running->server);
     ASSERT_GT(running->boundPorts[0], 0);
@@ -115,6 +116,45 @@ TEST_F(SenderServiceTest, ErrorsMapToGrpcCodes) {
   EXPECT_EQ(stub_->GetMessage(&ctx2, get, &message).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+// A raw message of `size` bytes: headers, then lines of 76 characters.
+std::string rawMessageOf(size_t size) {
+  std::string m = "From: app@example.com\r\nTo: user@example.net\r\nSubject: big\r\n\r\n";
+  const std::string line(76, 'x');
+  while (m.size() + line.size() + 2 <= size) m += line + "\r\n";
+  m.append(size - m.size() - 2, 'y');
+  m += "\r\n";
+  return m;
+}
+
+// gRPC's own receive limit is 4 MB; the server's follows spool.maxMessageBytes (25 MB by default),
+// so a 20 MB message is spooled, and one just over maxMessageBytes gets the clear
+// INVALID_ARGUMENT, not gRPC's RESOURCE_EXHAUSTED.
+TEST_F(SenderServiceTest, ReceiveLimitFollowsMaxMessageBytes) {
+  ASSERT_EQ(config_->maxMessageBytes, 26214400u);
+  v1::SendRequest big;
+  big.set_raw(rawMessageOf(20 << 20));
+  v1::SendResponse response;
+  grpc::ClientContext ctx;
+  auto status = stub_->Send(&ctx, big, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto stored = spool_->readMessage(response.id());
+  ASSERT_TRUE(stored.ok());
+  EXPECT_GE(stored->size(), size_t{20 << 20});
+
+  v1::SendRequest over;
+  over.set_raw(rawMessageOf(config_->maxMessageBytes + 1));
+  grpc::ClientContext ctx2;
+  status = stub_->Send(&ctx2, over, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_NE(status.error_message().find("exceeds the limit of 26214400"), std::string::npos)
+      << status.error_message();
+}
+
+TEST(MaxReceiveMessageBytesTest, AddsEnvelopeHeadroomAndStaysAnInt) {
+  EXPECT_EQ(maxReceiveMessageBytes(26214400), 26214400 + (1 << 20));
+  EXPECT_EQ(maxReceiveMessageBytes(1ULL << 31), std::numeric_limits<int>::max());
+}
+
 // grpc.health.v1.Health/Check with an empty HealthCheckRequest (service ""): the reply is
 // HealthCheckResponse{status: SERVING(1)}, field 1 varint: bytes 08 01.
 TEST_F(SenderServiceTest, HealthServiceSaysServing) {
@@ -172,7 +212,7 @@ TEST(StartServerTest, ServesOnAUnixSocket) {
                  .accepted = [](const std::string&) {}});
   SenderService service(intake);
   const std::string address = "unix:" + (tmp.path() / "sender.sock").string();
-  auto running = startServer({address}, service);
+  auto running = startServer({address}, service, config->maxMessageBytes);
   ASSERT_TRUE(running.ok()) << running.error().message;
   EXPECT_TRUE(std::filesystem::exists(tmp.path() / "sender.sock"));
   auto stub = v1::Sender::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
@@ -197,7 +237,7 @@ TEST(StartServerTest, RefusesAnAddressItCannotBind) {
                  .accepted = [](const std::string&) {}});
   SenderService service(intake);
   // 198.51.100.1 is a documentation address that no interface here has.
-  auto running = startServer({"198.51.100.1:0"}, service);
+  auto running = startServer({"198.51.100.1:0"}, service, config->maxMessageBytes);
   EXPECT_FALSE(running.ok());
 }
 

@@ -94,5 +94,24 @@ TEST(Precheck, SizeSmtpUtf8EightBitAndInjection) {
   EXPECT_TRUE(safeAddress("üser@exämple.org"));
 }
 
+// Replies as real servers send them at their RCPT limit, and look-alikes that are not.
+TEST(RecipientLimitReached, TellsTheLimitFromOtherRefusals) {
+  struct Case {
+    Reply reply;
+    bool limit;
+  };
+  const Case cases[] = {
+      {{452, "4.5.3", {"4.5.3 Error: too many recipients"}}, true},    // Postfix
+      {{452, "", {"Too many recipients"}}, true},                      // no enhanced codes
+      {{552, "5.5.3", {"5.5.3 Too many recipients"}}, true},           // RFC 821 style
+      {{452, "4.3.1", {"4.3.1 Insufficient system storage"}}, false},  // a real 452
+      {{452, "", {"Insufficient system storage"}}, false},
+      {{550, "5.1.1", {"5.1.1 no such user"}}, false},
+      {{451, "4.5.3", {"4.5.3 too many recipients"}}, false},  // not the RFC's code
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(recipientLimitReached(c.reply), c.limit) << renderReply(c.reply);
+}
+
 }  // namespace
 }  // namespace mailroom::smtp
