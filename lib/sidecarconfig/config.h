@@ -138,6 +138,10 @@ struct Dkim {
 struct SidecarConfig {
   std::vector<std::string> grpcListen{"127.0.0.1:7587"};  // "ip:port", "[::1]:port", "unix:/path"
   std::string metricsListen = "127.0.0.1:9587";           // "" disables the metrics endpoint
+  // listen.exposeMetrics: lets metricsListen be a non-loopback address (the pod IP, 0.0.0.0,
+  // ::) so that the kubelet's HTTP probes and Prometheus, which reach a pod on its pod IP, can
+  // use it. That listener serves only /metrics, /healthz and /readyz; gRPC stays loopback-only.
+  bool exposeMetrics = false;
   std::filesystem::path spoolDirectory = "/var/spool/mailroom";
   uint64_t maxMessageBytes = 26214400;
   std::string hostname;                // default EHLO name and Message-ID domain (required)

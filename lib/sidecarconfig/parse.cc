@@ -389,7 +389,7 @@ Transport decodeTransport(const Decoder& d, const YAML::Node& n, const std::stri
 }
 
 void decodeListen(const Decoder& d, const YAML::Node& l, SidecarConfig& c) {
-  d.onlyKeys(l, "listen", {"grpc", "metrics"});
+  d.onlyKeys(l, "listen", {"grpc", "metrics", "exposeMetrics"});
   if (l["grpc"]) {
     c.grpcListen = d.strings(l["grpc"], "listen.grpc");
     if (c.grpcListen.empty()) d.fail(l["grpc"], "listen.grpc", "must name at least one address");
@@ -401,11 +401,19 @@ void decodeListen(const Decoder& d, const YAML::Node& l, SidecarConfig& c) {
                    "127.0.0.1, ::1 or unix:/path");
     }
   }
+  if (l["exposeMetrics"]) c.exposeMetrics = d.boolean(l["exposeMetrics"], "listen.exposeMetrics");
   if (l["metrics"]) {
     c.metricsListen = d.str(l["metrics"], "listen.metrics");
-    if (!c.metricsListen.empty() && !isLoopbackListen(c.metricsListen))
-      d.fail(l["metrics"], "listen.metrics", "must be a loopback address");
+    if (c.metricsListen.starts_with("unix:"))
+      d.fail(l["metrics"], "listen.metrics", "must be an ip:port address (HTTP over TCP)");
+    else if (!c.metricsListen.empty() && !c.exposeMetrics && !isLoopbackListen(c.metricsListen))
+      d.fail(l["metrics"], "listen.metrics",
+             "must be a loopback address unless listen.exposeMetrics is true (kubelet probes "
+             "and Prometheus reach the pod IP; docs/config.md)");
   }
+  if (c.exposeMetrics && c.metricsListen.empty())
+    d.fail(l["exposeMetrics"], "listen.exposeMetrics",
+           "needs listen.metrics (the endpoint is off when listen.metrics is empty)");
 }
 
 Dkim decodeDkim(const Decoder& d, const YAML::Node& n) {

@@ -151,6 +151,8 @@ std::string render(const SidecarConfig& c) {
   out << Key << "listen" << Value << BeginMap;
   strings(out, "grpc", c.grpcListen);
   str(out, "metrics", c.metricsListen);
+  // Written only when set, so that the operator's render of a default config does not change.
+  if (c.exposeMetrics) out << Key << "exposeMetrics" << Value << true;
   out << EndMap;
   out << Key << "spool" << Value << BeginMap;
   str(out, "directory", c.spoolDirectory.string());

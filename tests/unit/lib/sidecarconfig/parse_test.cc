@@ -111,6 +111,22 @@ TEST(Parse, DefaultsAreTheCrdsAndPostfixs) {
   EXPECT_EQ(c->delivery.concurrency, 20);
 }
 
+TEST(Parse, ExposeMetricsAllowsAnyMetricsAddressOnly) {
+  const std::string head =
+      "apiVersion: mailroom.dev/v1alpha1\nkind: SidecarConfig\nhostname: h.example\n"
+      "transports:\n  - {name: d, direct: {}}\n";
+  for (const char* addr : {"0.0.0.0:9587", "[::]:9587", "10.1.2.3:9587", "127.0.0.1:9587"}) {
+    auto c = parseConfig(head + "listen:\n  exposeMetrics: true\n  metrics: \"" + addr + "\"\n");
+    ASSERT_TRUE(c.ok()) << addr << ": " << c.error().message;
+    EXPECT_TRUE(c->exposeMetrics);
+    EXPECT_EQ(c->metricsListen, addr);
+    EXPECT_EQ(c->grpcListen, SidecarConfig{}.grpcListen);
+  }
+  auto plain = parseConfig(head);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->exposeMetrics);
+}
+
 TEST(Parse, NextHopKeepsItsOwnPort) {
   auto c = parseConfig(
       "apiVersion: mailroom.dev/v1alpha1\nkind: SidecarConfig\nhostname: h.example\n"
@@ -145,6 +161,18 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, ParseError,
     ::testing::Values(
         ErrorCase{"NotLoopback", kHead + "listen:\n  grpc: [\"0.0.0.0:7587\"]\n" + kOne,
+                  "sidecar.yaml:5: listen.grpc[0]: \"0.0.0.0:7587\" is not a loopback"},
+        ErrorCase{"MetricsNotLoopbackWithoutExpose",
+                  kHead + "listen:\n  metrics: 0.0.0.0:9587\n" + kOne,
+                  "sidecar.yaml:5: listen.metrics: must be a loopback address unless "
+                  "listen.exposeMetrics is true"},
+        ErrorCase{"ExposeWithoutMetrics",
+                  kHead + "listen:\n  metrics: \"\"\n  exposeMetrics: true\n" + kOne,
+                  "sidecar.yaml:6: listen.exposeMetrics: needs listen.metrics"},
+        ErrorCase{"MetricsOnAUnixSocket", kHead + "listen:\n  metrics: unix:/run/m.sock\n" + kOne,
+                  "sidecar.yaml:5: listen.metrics: must be an ip:port address"},
+        ErrorCase{"ExposeDoesNotOpenGrpc",
+                  kHead + "listen:\n  grpc: [\"0.0.0.0:7587\"]\n  exposeMetrics: true\n" + kOne,
                   "sidecar.yaml:5: listen.grpc[0]: \"0.0.0.0:7587\" is not a loopback"},
         ErrorCase{"UnknownField", kHead + kOne + "retyr:\n  maxBackoff: 1h\n",
                   "sidecar.yaml:7: retyr: unknown field"},

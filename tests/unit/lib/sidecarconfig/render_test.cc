@@ -40,6 +40,7 @@ std::vector<SidecarConfig> roundTripConfigs() {
   odd.transports[0].name = "null";  // YAML words stay strings
   odd.hostname = "true.example";
   odd.dnsTimeout = 90061001ms;  // 25h1m1s1ms
+  odd.metricsListen = "";       // the endpoint off
   out.push_back(odd);
   return out;
 }
@@ -60,6 +61,7 @@ TEST(Render, EveryFieldConfigIsNotDefaultAnywhere) {
   const SidecarConfig defaults;
   EXPECT_NE(c.grpcListen, defaults.grpcListen);
   EXPECT_NE(c.metricsListen, defaults.metricsListen);
+  EXPECT_NE(c.exposeMetrics, defaults.exposeMetrics);
   EXPECT_NE(c.spoolDirectory, defaults.spoolDirectory);
   EXPECT_NE(c.maxMessageBytes, defaults.maxMessageBytes);
   EXPECT_NE(c.dnsTimeout, defaults.dnsTimeout);

@@ -17,7 +17,8 @@ inline SidecarConfig everyFieldConfig() {
   using namespace std::chrono_literals;
   SidecarConfig c;
   c.grpcListen = {"127.0.0.1:7000", "[::1]:7000", "unix:/run/mailroom/sidecar.sock"};
-  c.metricsListen = "";
+  c.metricsListen = "[::]:9600";
+  c.exposeMetrics = true;
   c.spoolDirectory = "/data/spool";
   c.maxMessageBytes = 1048576;
   c.hostname = "mail.example.com";
