@@ -39,6 +39,21 @@ std::string number(double v) {
   return o.str();
 }
 
+const char* reasonPhrase(int status) {
+  switch (status) {
+    case 200:
+      return " OK";
+    case 404:
+      return " Not Found";
+    case 405:
+      return " Method Not Allowed";
+    case 503:
+      return " Service Unavailable";
+    default:
+      return " Error";
+  }
+}
+
 }  // namespace
 
 const std::vector<double>& latencyBuckets() {
@@ -63,6 +78,14 @@ void Registry::set(const std::string& name, const Labels& labels, double value) 
   std::lock_guard lock(mu_);
   auto& f = families_[name];
   f.type = "gauge";
+  f.values[labels] = value;
+}
+
+void Registry::setOnly(const std::string& name, const Labels& labels, double value) {
+  std::lock_guard lock(mu_);
+  auto& f = families_[name];
+  f.type = "gauge";
+  f.values.clear();
   f.values[labels] = value;
 }
 
@@ -143,9 +166,8 @@ Result<asio::ip::tcp::endpoint> parseEndpoint(const std::string& listen) {
   return asio::ip::tcp::endpoint(addr, static_cast<uint16_t>(p));
 }
 
-HttpEndpoint::HttpEndpoint(asio::ip::tcp::acceptor acceptor, Registry& registry,
-                           std::function<bool()> ready)
-    : acceptor_(std::move(acceptor)), registry_(registry), ready_(std::move(ready)) {
+HttpEndpoint::HttpEndpoint(asio::ip::tcp::acceptor acceptor, Registry& registry, Probes probes)
+    : acceptor_(std::move(acceptor)), registry_(registry), probes_(std::move(probes)) {
   port_ = acceptor_.local_endpoint().port();
 }
 
@@ -153,6 +175,17 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(asio::any_io_executor 
                                                           const std::string& listen,
                                                           Registry& registry,
                                                           std::function<bool()> ready) {
+  Probes probes;
+  if (ready)
+    probes.notReadyReason = [ready = std::move(ready)] {
+      return ready() ? std::string() : std::string("not ready");
+    };
+  return start(std::move(ex), listen, registry, std::move(probes));
+}
+
+Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(asio::any_io_executor ex,
+                                                          const std::string& listen,
+                                                          Registry& registry, Probes probes) {
   auto ep = parseEndpoint(listen);
   if (!ep.ok()) return ep.error();
   asio::ip::tcp::acceptor acceptor(ex);
@@ -163,7 +196,7 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(asio::any_io_executor 
   if (!ec) acceptor.listen(64, ec);
   if (ec) return Error::internal("metrics listen " + listen + ": " + ec.message());
   std::unique_ptr<HttpEndpoint> h(
-      new HttpEndpoint(std::move(acceptor), registry, std::move(ready)));
+      new HttpEndpoint(std::move(acceptor), registry, std::move(probes)));
   asio::co_spawn(ex, h->acceptLoop(), asio::detached);
   return h;
 }
@@ -189,27 +222,31 @@ Task<void> HttpEndpoint::serve(asio::ip::tcp::socket socket) {
   co_await asio::async_read_until(socket, asio::dynamic_buffer(request, 8192), "\r\n\r\n",
                                   asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return;
-  std::string path;
-  if (request.starts_with("GET ")) path = request.substr(4, request.find(' ', 4) - 4);
+  const auto method = request.substr(0, request.find(' '));
+  const auto pathStart = method.size() + 1;
+  const std::string path = request.substr(pathStart, request.find(' ', pathStart) - pathStart);
+  const std::string detail = probes_.detail ? probes_.detail() + "\n" : "";
   int status = 200;
   std::string body, type = "text/plain; charset=utf-8";
-  if (path == "/metrics") {
+  if (path != "/metrics" && path != "/healthz" && path != "/readyz") {
+    status = 404;
+    body = "not found\n";
+  } else if (method != "GET") {
+    status = 405;
+    body = "method not allowed\n";
+  } else if (path == "/metrics") {
     body = registry_.render();
     type = "text/plain; version=0.0.4; charset=utf-8";
   } else if (path == "/healthz") {
-    body = "ok\n";
-  } else if (path == "/readyz") {
-    bool ok = !ready_ || ready_();
-    status = ok ? 200 : 503;
-    body = ok ? "ok\n" : "not ready\n";
+    body = "ok\n" + detail;
   } else {
-    status = 404;
-    body = "not found\n";
+    const std::string reason = probes_.notReadyReason ? probes_.notReadyReason() : "";
+    status = reason.empty() ? 200 : 503;
+    body = (reason.empty() ? "ok" : reason) + "\n" + detail;
   }
-  std::string response = "HTTP/1.1 " + std::to_string(status) + (status == 200 ? " OK" : " Error") +
-                         "\r\nContent-Type: " + type +
-                         "\r\nContent-Length: " + std::to_string(body.size()) +
-                         "\r\nConnection: close\r\n\r\n" + body;
+  std::string response =
+      "HTTP/1.1 " + std::to_string(status) + reasonPhrase(status) + "\r\nContent-Type: " + type +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
   co_await asio::async_write(socket, asio::buffer(response),
                              asio::redirect_error(asio::use_awaitable, ec));
   socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);

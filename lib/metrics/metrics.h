@@ -28,6 +28,10 @@ class Registry {
   // Histogram with fixed buckets (seconds).
   void observe(const std::string& name, const Labels& labels, double value);
 
+  // Gauge whose only series is this label set (an info metric whose labels change: the old
+  // series goes away instead of lingering at its last value).
+  void setOnly(const std::string& name, const Labels& labels, double value);
+
   void describe(const std::string& name, const std::string& type, const std::string& help);
   std::string render() const;
   double value(const std::string& name, const Labels& labels = {}) const;  // tests
@@ -52,10 +56,23 @@ class Registry {
 // Buckets for latency histograms: 5 ms .. 10 min.
 const std::vector<double>& latencyBuckets();
 
+// What /healthz and /readyz answer, decided by the program.
+struct Probes {
+  // /readyz: "" when ready (200), else why not (503 with the reason in the body).
+  std::function<std::string()> notReadyReason;
+  // A line appended to both probes' bodies (e.g. the config generation in force).
+  std::function<std::string()> detail;
+};
+
 // Serves GET /metrics, /healthz, /readyz on one listen address ("127.0.0.1:9587", port 0 picks
-// one). ready() decides /readyz. Runs on the given executor.
+// one) and nothing else (404; other methods 405): the sidecar may expose this listener on the pod
+// IP for kubelet probes and Prometheus. Runs on the given executor.
 class HttpEndpoint {
  public:
+  static Result<std::unique_ptr<HttpEndpoint>> start(asio::any_io_executor ex,
+                                                     const std::string& listen, Registry& registry,
+                                                     Probes probes);
+  // ready() decides /readyz (no reason given).
   static Result<std::unique_ptr<HttpEndpoint>> start(asio::any_io_executor ex,
                                                      const std::string& listen, Registry& registry,
                                                      std::function<bool()> ready);
@@ -63,13 +80,13 @@ class HttpEndpoint {
   void stop();
 
  private:
-  HttpEndpoint(asio::ip::tcp::acceptor acceptor, Registry& registry, std::function<bool()> ready);
+  HttpEndpoint(asio::ip::tcp::acceptor acceptor, Registry& registry, Probes probes);
   Task<void> acceptLoop();
   Task<void> serve(asio::ip::tcp::socket socket);
 
   asio::ip::tcp::acceptor acceptor_;
   Registry& registry_;
-  std::function<bool()> ready_;
+  Probes probes_;
   uint16_t port_ = 0;
 };
 
