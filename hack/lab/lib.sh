@@ -68,6 +68,9 @@ MAILROOM_LAB_MX_TLS_KEY=$MAILROOM_LAB_MX_DIR/tls/key.pem
 MAILROOM_LAB_RELAY_HOST=relay.example.net
 MAILROOM_LAB_RELAY_SUBMISSION_PORT=587
 MAILROOM_LAB_RELAY_SMTPS_PORT=465
+# A trap for relay clients: submission that offers AUTH without any TLS (no STARTTLS). A client
+# must refuse it before AUTH; Postfix logs the sasl_username if one ever authenticates there.
+MAILROOM_LAB_RELAY_PLAINTEXT_PORT=2587
 MAILROOM_LAB_RELAY_USER=sidecar@example.com
 MAILROOM_LAB_RELAY_PASSWORD_FILE=$MAILROOM_LAB_MX_DIR/relay-password
 # Verifying milters on mr-mx (they add Authentication-Results to every stored message).

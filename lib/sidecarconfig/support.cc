@@ -7,9 +7,7 @@ Support sidecarSupport(const SidecarConfig& config) {
   for (size_t i = 0; i < config.transports.size(); ++i) {
     const auto& t = config.transports[i];
     const std::string p = "transports[" + std::to_string(i) + "]";
-    if (t.relay())
-      s.refused.push_back(p + ".relay (transport \"" + t.name +
-                          "\"): relay transports are not supported by this sidecar build yet");
+    // Relay transports are delivered (sidecar/delivery/relay_delivery.h).
     // Every perDestination limit is enforced: deliveriesPerConnection (a pooled session is
     // closed after that many), maxConnections and messagesPerMinute (the scheduler's admission).
     if (!t.warmup.empty()) s.unenforced.push_back(p + ".warmup");

@@ -1,6 +1,6 @@
-// What this build's sidecar does with a config it parsed: what it refuses to run (relay
-// transports: the relay is built in the deliverability issue, #10) and which fields it reads but
-// does not enforce yet, so nothing is silently ignored. The sidecar refuses or logs one warning at
+// What this build's sidecar does with a config it parsed: what it refuses to run (nothing at
+// the moment: relay transports are delivered since #11) and which fields it reads but does not
+// enforce yet, so nothing is silently ignored. The sidecar refuses or logs one warning at
 // load; the operator can surface the same. Shrinks as the sidecar learns each field.
 #pragma once
 

@@ -57,6 +57,7 @@ Engine::Engine(asio::io_context& io, spool::Spool& spool, dns::Resolver& resolve
       config_(options_.config),
       direct_(io.get_executor(), resolver, pool_,
               {options_.now, options_.rngSeed, options_.smtpTimeouts}),
+      relay_(io.get_executor(), resolver, pool_, {options_.now, options_.smtpTimeouts}),
       outcomeMetrics_(metrics),
       wakeup_(io, asio::steady_timer::time_point::max()) {
   sinks_ = {&outcomeMetrics_, &outcomeLog_};
@@ -250,10 +251,9 @@ Task<bool> Engine::attempt(Message& m, const DeliveryJob& job,
     } else if (DeliveryStrategy* strategy = strategyFor(*transport)) {
       co_await strategy->deliver(books, *m.bytes, *transport, *config);
       books.finishOpen();
-    } else {  // the sidecar refuses such configs at load; never lose mail
-      books.finishAll(
-          false, {0, "4.3.5", ""},
-          "transport \"" + transport->name + "\" is a relay, not supported by this build yet");
+    } else {  // a mode this build does not know: never lose mail
+      books.finishAll(false, {0, "4.3.5", ""},
+                      "transport \"" + transport->name + "\" has no delivery strategy");
     }
   } catch (...) {
     freeSlot();
@@ -295,9 +295,9 @@ void Engine::jobDone(const DeliveryJob& job, bool failed) {
   if (next != spool::TimePoint::max()) schedule(id, next);
 }
 
-// Relay transports are refused at config load until RelayDelivery lands: no strategy.
 DeliveryStrategy* Engine::strategyFor(const sidecarconfig::Transport& transport) {
   if (transport.direct()) return &direct_;
+  if (transport.relay()) return &relay_;
   return nullptr;
 }
 

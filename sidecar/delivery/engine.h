@@ -5,7 +5,7 @@
 // destination's maxConnections and messagesPerMinute (the routed transport's
 // limits.perDestination) —
 // until then it waits, neither bounced nor counted as an attempt. A started job is routed to
-// its Transport and handed to the transport's delivery strategy (strategy.h: direct today),
+// its Transport and handed to the transport's delivery strategy (strategy.h: direct or relay),
 // which keeps its books in a DestinationAttempt; the engine then writes the outcome to the
 // spool and, once durable, publishes each recipient's outcome to the outcome sinks
 // (outcome.h: metrics, logs, later reports).
@@ -32,6 +32,7 @@
 #include "sidecar/delivery/destination_queues.h"
 #include "sidecar/delivery/direct_delivery.h"
 #include "sidecar/delivery/outcome_subscribers.h"
+#include "sidecar/delivery/relay_delivery.h"
 #include "sidecar/delivery/session_pool.h"
 #include "sidecar/spool/spool.h"
 
@@ -100,6 +101,7 @@ class Engine {
   std::shared_ptr<const sidecarconfig::SidecarConfig> config_;
   SessionPool pool_;
   DirectDelivery direct_;
+  RelayDelivery relay_;
   OutcomeMetrics outcomeMetrics_;
   OutcomeLog outcomeLog_;
   std::vector<OutcomeSink*> sinks_;

@@ -40,6 +40,18 @@ std::pair<std::string, std::string> splitPath(const std::string& arg) {
   return {arg.substr(lt + 1, gt - lt - 1), arg.substr(gt + 1)};
 }
 
+std::string unbase64(const std::string& text) {
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) return "";
+  size_t len = static_cast<size_t>(n);
+  for (size_t i = text.size(); i > 0 && text[i - 1] == '=' && len > 0; --i) --len;
+  out.resize(len);
+  return out;
+}
+
 std::string unstuff(const std::string& raw) {
   std::string out;
   out.reserve(raw.size());
@@ -148,6 +160,21 @@ Task<void> FakeSmtpServer::serve(std::shared_ptr<Conn> conn) {
     conn->socket.close(ignored);
   };
 
+  if (options_.implicitTls && tlsContext_) {
+    auto* ctx = static_cast<ssl::context*>(tlsContext_.get());
+    conn->tls = std::make_unique<ssl::stream<tcp::socket&>>(conn->socket, *ctx);
+    co_await conn->tls->async_handshake(ssl::stream_base::server,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      close();
+      co_return;
+    }
+    rec.tls = true;
+    if (const char* sni =
+            SSL_get_servername(conn->tls->native_handle(), TLSEXT_NAMETYPE_host_name)) {
+      rec.sni = sni;
+    }
+  }
   std::string reply = "220 " + options_.hostname + " ESMTP fake";
   // Named, not temporaries: GCC 12 mishandles temporaries inside co_await expressions.
   const SmtpCommand connect{"CONNECT", "", ""};
@@ -160,6 +187,17 @@ Task<void> FakeSmtpServer::serve(std::shared_ptr<Conn> conn) {
   std::string in;
   std::vector<char> buf(64 * 1024);
   bool haveMail = false, inData = false;
+  // AUTH LOGIN's two steps: the next lines are the user name, then the password (base64).
+  enum class Login { kNone, kUser, kPassword } login = Login::kNone;
+  std::string loginUser;
+  const bool needAuth = !options_.authUser.empty();
+  auto checkAuth = [&](const std::string& user, const std::string& password) {
+    if (user == options_.authUser && password == options_.authPassword) {
+      rec.authenticatedAs = user;
+      return std::string("235 2.7.0 Authentication successful");
+    }
+    return std::string("535 5.7.8 Error: authentication failed: authentication failure");
+  };
   FakeSmtpMessage msg;
   while (conn->socket.is_open()) {
     size_t n = 0;  // no co_await inside ?: (GCC 12 miscompiles it)
@@ -203,6 +241,21 @@ Task<void> FakeSmtpServer::serve(std::shared_ptr<Conn> conn) {
       in.erase(0, nl + 2);
       rec.commands.push_back(line);
       batch.push_back(line);
+      if (login != Login::kNone) {
+        if (login == Login::kUser) {
+          loginUser = unbase64(line);
+          login = Login::kPassword;
+          reply = "334 UGFzc3dvcmQ6";  // "Password:"
+        } else {
+          login = Login::kNone;
+          reply = checkAuth(loginUser, unbase64(line));
+        }
+        if (!co_await send(reply)) {
+          end = true;
+          break;
+        }
+        continue;
+      }
       SmtpCommand cmd = parseCommand(line);
       const std::string& v = cmd.verb;
       bool startTls = false, quit = false;
@@ -211,6 +264,11 @@ Task<void> FakeSmtpServer::serve(std::shared_ptr<Conn> conn) {
         reply = "250-" + options_.hostname + " hello " + cmd.arg;
         std::vector<std::string> ext = options_.extensions;
         if (tlsContext_ && !rec.tls) ext.push_back("STARTTLS");
+        if (!options_.authMechanisms.empty() && (rec.tls || options_.authBeforeTls)) {
+          std::string auth = "AUTH";
+          for (const auto& m : options_.authMechanisms) auth += " " + m;
+          ext.push_back(auth);
+        }
         for (const auto& e : ext) reply += "\r\n250-" + e;
         // The last line takes a space: rewrite the final "250-".
         size_t last = reply.rfind("250-");
@@ -221,8 +279,27 @@ Task<void> FakeSmtpServer::serve(std::shared_ptr<Conn> conn) {
       } else if (v == "STARTTLS") {
         startTls = tlsContext_ && !rec.tls;
         reply = startTls ? "220 2.0.0 Ready to start TLS" : "502 5.5.1 STARTTLS not available";
+      } else if (v == "AUTH") {
+        rec.authBeforeTls = rec.authBeforeTls || !rec.tls;
+        const size_t sp = cmd.arg.find(' ');
+        rec.authMechanism = upper(cmd.arg.substr(0, sp));
+        const std::string initial = sp == std::string::npos ? "" : cmd.arg.substr(sp + 1);
+        if (rec.authMechanism == "PLAIN" && !initial.empty()) {
+          const std::string msg = unbase64(initial);  // authzid NUL user NUL password
+          const size_t a = msg.find('\0'), b = msg.find('\0', a + 1);
+          reply = a == std::string::npos || b == std::string::npos
+                      ? "501 5.5.2 malformed PLAIN"
+                      : checkAuth(msg.substr(a + 1, b - a - 1), msg.substr(b + 1));
+        } else if (rec.authMechanism == "LOGIN" && initial.empty()) {
+          login = Login::kUser;
+          reply = "334 VXNlcm5hbWU6";  // "Username:"
+        } else {
+          reply = "504 5.5.4 unsupported mechanism";
+        }
       } else if (v == "MAIL") {
-        reply = haveMail ? "503 5.5.1 nested MAIL" : "250 2.1.0 Ok";
+        reply = haveMail                                  ? "503 5.5.1 nested MAIL"
+                : needAuth && rec.authenticatedAs.empty() ? "530 5.7.0 Authentication required"
+                                                          : "250 2.1.0 Ok";
       } else if (v == "RCPT") {
         if (!haveMail)
           reply = "503 5.5.1 need MAIL";

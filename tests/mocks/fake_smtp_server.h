@@ -50,6 +50,9 @@ struct FakeSmtpConnection {
   bool tls = false;
   std::string sni;
   std::string ehloName;
+  std::string authenticatedAs;  // the user of a successful AUTH
+  std::string authMechanism;    // of the last AUTH command
+  bool authBeforeTls = false;   // an AUTH command arrived before TLS
 };
 
 struct FakeSmtpOptions {
@@ -62,6 +65,15 @@ struct FakeSmtpOptions {
   std::vector<std::string> extensions = {"PIPELINING", "8BITMIME", "SMTPUTF8",
                                          "ENHANCEDSTATUSCODES", "SIZE 10485760"};
   std::string certPem, keyPem;  // enables STARTTLS
+  // RFC 8314 implicit TLS (port 465): the handshake before the greeting. Needs certPem.
+  bool implicitTls = false;
+  // SMTP AUTH (RFC 4954): announced as "AUTH <mechanisms>" (PLAIN and LOGIN are served) once the
+  // connection is under TLS — or also before when authBeforeTls (a server that would take a
+  // password in plaintext). With authUser set, MAIL needs a successful AUTH first (530), and a
+  // wrong user or password gets Postfix's "535 5.7.8 Error: authentication failed".
+  std::vector<std::string> authMechanisms;
+  bool authBeforeTls = false;
+  std::string authUser, authPassword;
   // RCPTs accepted per transaction; more get Postfix's "452 4.5.3 Error: too many recipients"
   // (smtpd_recipient_limit). 0: no limit.
   size_t maxRecipients = 0;

@@ -56,12 +56,16 @@ const char* stageName(Stage s) {
   switch (s) {
     case Stage::kConnect:
       return "connect";
+    case Stage::kTls:
+      return "TLS";
     case Stage::kGreeting:
       return "greeting";
     case Stage::kEhlo:
       return "EHLO";
     case Stage::kStartTls:
       return "STARTTLS";
+    case Stage::kAuth:
+      return "AUTH";
     case Stage::kMail:
       return "MAIL";
     case Stage::kRcpt:
@@ -212,14 +216,11 @@ Task<Result<Reply>> Session::readReply(std::chrono::milliseconds timeout) {
 Task<std::variant<std::unique_ptr<Session>, SessionError>> Session::open(
     asio::any_io_executor executor, tcp::endpoint remote, std::optional<asio::ip::address> source,
     SessionOptions options) {
-  if (options.tls == TlsPolicy::kImplicit) {  // comes with the relay (issue #10)
-    SessionError unsupported;
-    unsupported.message = "implicit TLS is not implemented yet";
-    unsupported.permanent = true;
-    co_return unsupported;
-  }
   std::unique_ptr<Session> s(new Session(std::move(executor), std::move(options)));
   if (auto err = co_await s->connectAndGreet(remote, source)) co_return std::move(*err);
+  if (s->options_.auth) {
+    if (auto err = co_await s->authenticate()) co_return std::move(*err);
+  }
   co_return std::move(s);
 }
 
@@ -246,6 +247,16 @@ Task<std::optional<SessionError>> Session::connectAndGreet(
     if (ec) co_return ioError(Stage::kConnect, io_->error(ec));
     io_->socket.set_option(tcp::no_delay(true), ec);
     local_ = io_->socket.local_endpoint(ec);
+    if (options_.tls == TlsPolicy::kImplicit) {
+      // RFC 8314 §3.3: TLS first; the greeting and everything after it are protected.
+      if (auto failed =
+              co_await handshake(options_.verifyCertificate, options_.timeouts.starttls)) {
+        close();
+        co_return SessionError{Stage::kTls, std::nullopt, "TLS handshake failed: " + *failed,
+                               false};
+      }
+      allowTls = false;  // no STARTTLS inside TLS
+    }
 
     auto greeting = co_await readReply(options_.timeouts.greeting);
     if (!greeting.ok()) co_return ioError(Stage::kGreeting, greeting.error());
@@ -347,6 +358,23 @@ Task<std::optional<SessionError>> Session::startTls(bool* retryPlain) {
     co_return ioError(Stage::kStartTls, Error::temporary("data after the 220 to STARTTLS"));
   }
 
+  const bool verify = required && options_.verifyCertificate;
+  if (auto failed = co_await handshake(verify, t)) {
+    close();
+    if (!required) {
+      *retryPlain = true;
+      tlsDescription_ = "plaintext: TLS handshake failed: " + *failed;
+      co_return std::nullopt;
+    }
+    co_return SessionError{Stage::kStartTls, std::nullopt,
+                           "STARTTLS: TLS handshake failed: " + *failed, false};
+  }
+  // RFC 3207 §4.2: forget what was learned before TLS and ask again.
+  bool closed = false;
+  co_return co_await hello(false, &closed);
+}
+
+Task<std::optional<std::string>> Session::handshake(bool verify, std::chrono::milliseconds t) {
   ssl::context& ctx = options_.tlsContext ? *options_.tlsContext : defaultContext();
   io_->tls = std::make_unique<ssl::stream<tcp::socket&>>(io_->socket, ctx);
   SSL* h = io_->tls->native_handle();
@@ -355,7 +383,6 @@ Task<std::optional<SessionError>> Session::startTls(bool* retryPlain) {
   if (!name.empty() && !isIpLiteral(name)) SSL_set_tlsext_host_name(h, name.c_str());
   // The name check runs in both modes, so an opportunistic session can still report it.
   if (!name.empty()) SSL_set1_host(h, name.c_str());
-  const bool verify = required && options_.verifyCertificate;
   io_->tls->set_verify_mode(verify ? ssl::verify_peer : ssl::verify_none);
 
   boost::system::error_code ec;
@@ -369,23 +396,92 @@ Task<std::optional<SessionError>> Session::startTls(bool* retryPlain) {
       long v = SSL_get_verify_result(h);
       if (v != X509_V_OK) why += " (" + std::string(X509_verify_cert_error_string(v)) + ")";
     }
-    close();
-    if (!required) {
-      *retryPlain = true;
-      tlsDescription_ = "plaintext: TLS handshake failed: " + why;
-      co_return std::nullopt;
-    }
-    co_return SessionError{Stage::kStartTls, std::nullopt, "STARTTLS: TLS handshake failed: " + why,
-                           false};
+    co_return why;
   }
   const long v = SSL_get_verify_result(h);
   tlsDescription_ =
       std::string(SSL_get_version(h)) + " " + SSL_get_cipher_name(h) +
       (v == X509_V_OK ? " verify=ok"
                       : std::string(" verify=failed: ") + X509_verify_cert_error_string(v));
-  // RFC 3207 §4.2: forget what was learned before TLS and ask again.
-  bool closed = false;
-  co_return co_await hello(false, &closed);
+  co_return std::nullopt;
+}
+
+// RFC 4954. Never without TLS: a server that offers no TLS (or an opportunistic session that
+// fell back to plaintext) gets no credentials, whatever it announces.
+Task<std::optional<SessionError>> Session::authenticate() {
+  auto fail = [](std::string message) {
+    return SessionError{Stage::kAuth, std::nullopt, "AUTH: " + std::move(message), false};
+  };
+  if (!tlsActive()) {
+    SessionError e = fail("refused to authenticate without TLS (" + tlsDescription_ + ")");
+    co_await quit();
+    co_return e;
+  }
+  const Credentials& c = *options_.auth;
+  const auto mechanism = chooseMechanism(caps_.auth);
+  if (!mechanism) {
+    std::string offered;
+    for (const auto& m : caps_.auth) offered += (offered.empty() ? "" : " ") + m;
+    SessionError e = fail(
+        "the server offers no mechanism we use (PLAIN, LOGIN, SCRAM-SHA-256)" +
+        (offered.empty() ? std::string("; it offers no AUTH at all") : "; it offers " + offered));
+    co_await quit();
+    co_return e;
+  }
+  const std::string name = saslMechanismName(*mechanism);
+  // A 334 challenge's text: the line after "334 " (base64).
+  auto challenge = [](const Reply& r) { return r.lines.empty() ? std::string() : r.lines[0]; };
+  // Each line is built in a named string first (GCC 12 and temporaries in co_await).
+  std::string line;
+  Result<Reply> r = Error::temporary("no reply");
+  if (*mechanism == SaslMechanism::kPlain) {
+    line = "AUTH PLAIN " + plainResponse(c);
+    r = co_await authStep(line);
+  } else if (*mechanism == SaslMechanism::kLogin) {
+    r = co_await authStep("AUTH LOGIN");
+    line = base64Encode(c.username);
+    if (r.ok() && r->code == 334) r = co_await authStep(line);
+    line = base64Encode(c.password);
+    if (r.ok() && r->code == 334) r = co_await authStep(line);
+  } else {
+    ScramSha256 scram(c, scramNonce());
+    line = "AUTH SCRAM-SHA-256 " + base64Encode(scram.clientFirst());
+    r = co_await authStep(line);
+    if (r.ok() && r->code == 334) {
+      Result<std::string> final = base64Decode(challenge(*r));
+      if (final.ok()) final = scram.clientFinal(*final);
+      if (!final.ok()) {
+        (void)co_await authStep("*");  // RFC 4954 §4: cancel the exchange
+        SessionError e = fail("SCRAM-SHA-256: " + final.error().message);
+        co_await quit();
+        co_return e;
+      }
+      line = base64Encode(*final);
+      r = co_await authStep(line);
+      if (r.ok() && r->code == 334) {
+        auto serverFinal = base64Decode(challenge(*r));
+        if (!serverFinal.ok() || !scram.verifyServerFinal(*serverFinal)) {
+          (void)co_await authStep("*");
+          SessionError e = fail("SCRAM-SHA-256: the server's signature does not verify");
+          co_await quit();
+          co_return e;
+        }
+        r = co_await authStep("");
+      }
+    }
+  }
+  line.assign(line.size(), '\0');  // the password does not linger in this frame
+  if (!r.ok()) co_return ioError(Stage::kAuth, r.error());
+  if (r->code == 235) co_return std::nullopt;
+  SessionError e{Stage::kAuth, *r, "AUTH " + name + ": " + describeReply(*r), r->permanent()};
+  co_await quit();
+  co_return e;
+}
+
+Task<Result<Reply>> Session::authStep(std::string_view line) {
+  out_.assign(line);
+  out_ += "\r\n";
+  co_return co_await command(out_, options_.timeouts.ehlo);
 }
 
 Task<TransactionResult> Session::send(const Transaction& txn) {

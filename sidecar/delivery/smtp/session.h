@@ -30,6 +30,7 @@
 
 #include "lib/common/asio.h"
 #include "lib/common/tls_policy.h"
+#include "sidecar/delivery/smtp/auth.h"
 #include "sidecar/delivery/smtp/capabilities.h"
 #include "sidecar/delivery/smtp/reply.h"
 #include "sidecar/delivery/smtp/transaction.h"
@@ -57,15 +58,32 @@ struct SessionOptions {
   std::string
       ehloHostname;        // our name in EHLO/HELO; "" sends our address literal ("[198.51.100.7]")
   std::string serverName;  // the MX host name: SNI and certificate verification
-  TlsPolicy tls = TlsPolicy::kOpportunistic;  // kImplicit: not implemented yet (refused)
-  bool verifyCertificate = false;             // with kRequired: chain and serverName must verify
+  // kImplicit: TLS from the first byte (RFC 8314 §3.3, port 465), always required.
+  TlsPolicy tls = TlsPolicy::kOpportunistic;
+  // With kRequired or kImplicit: the chain and serverName must verify.
+  bool verifyCertificate = false;
+  // SMTP AUTH (RFC 4954) after TLS, never before: without TLS open() fails before AUTH. Fails
+  // permanently on the server's 5xx (535 5.7.8: wrong credentials), with its reply.
+  std::optional<Credentials> auth;
   // Client context (TLS 1.2+ is enforced on each connection). nullptr: a shared default
   // context with the system trust store. Must outlive the session.
   boost::asio::ssl::context* tlsContext = nullptr;
   Timeouts timeouts;
 };
 
-enum class Stage { kConnect, kGreeting, kEhlo, kStartTls, kMail, kRcpt, kData, kDataEnd, kQuit };
+enum class Stage {
+  kConnect,
+  kTls,  // the implicit TLS handshake
+  kGreeting,
+  kEhlo,
+  kStartTls,
+  kAuth,
+  kMail,
+  kRcpt,
+  kData,
+  kDataEnd,
+  kQuit
+};
 const char* stageName(Stage stage);
 
 struct SessionError {
@@ -97,8 +115,9 @@ struct TransactionResult {
 
 class Session {
  public:
-  // Connects, reads the greeting, says EHLO (HELO when EHLO gets a 5xx, or on a new connection
-  // when the server closes after EHLO), then STARTTLS per policy and EHLO again.
+  // Connects (and for kImplicit shakes hands for TLS), reads the greeting, says EHLO (HELO when
+  // EHLO gets a 5xx, or on a new connection when the server closes after EHLO), then STARTTLS
+  // per policy and EHLO again, then AUTH when credentials are given.
   static Task<std::variant<std::unique_ptr<Session>, SessionError>> open(
       asio::any_io_executor executor, asio::ip::tcp::endpoint remote,
       std::optional<asio::ip::address> source, SessionOptions options);
@@ -142,6 +161,10 @@ class Session {
   Task<std::optional<SessionError>> hello(bool helo, bool* closed);
   std::string helloName() const;
   Task<std::optional<SessionError>> startTls(bool* retryPlain);
+  // The TLS handshake on the connected socket; the reason it failed, or nullopt.
+  Task<std::optional<std::string>> handshake(bool verify, std::chrono::milliseconds timeout);
+  Task<std::optional<SessionError>> authenticate();
+  Task<Result<Reply>> authStep(std::string_view line);
   Task<Result<void>> write(std::string_view bytes, std::chrono::milliseconds timeout);
   Task<Result<Reply>> readReply(std::chrono::milliseconds timeout);
   // write, then readReply, under one timeout each.

@@ -88,16 +88,16 @@ TEST(TransportController, RendersTheNamespaceIntoOneConfigMapOwnedByItsTransport
   EXPECT_EQ(f.server.writes(), 0) << "steady state";
 }
 
-TEST(TransportController, ExcludedTransportSaysWhyAndTheRestStillRuns) {
+// The sidecar delivers mode: relay now (sidecar/delivery/relay_delivery.h): rendered like any.
+TEST(TransportController, RelayTransportIsRenderedNextToDirect) {
   Fixture f;
   f.server.create(kTransportsPath, transport("main", direct("mail.example.com")));
   f.server.create(
       kTransportsPath,
       transport("smarthost", {{"mode", "relay"}, {"relay", {{"host", "smtp.example.net"}}}}));
   f.settle();
-  EXPECT_EQ(f.config().transports.size(), 1u);
-  EXPECT_EQ(f.condition("smarthost", "ConfigRendered")["reason"], "NotSupportedBySidecar");
-  EXPECT_EQ(f.condition("smarthost", "Ready")["status"], "False");
+  EXPECT_EQ(f.config().transports.size(), 2u);
+  EXPECT_EQ(f.condition("smarthost", "ConfigRendered")["status"], "True");
   EXPECT_EQ(f.condition("main", "ConfigRendered")["status"], "True");
 }
 

@@ -75,15 +75,15 @@ INSTANTIATE_TEST_SUITE_P(Examples, Golden,
                            return n;
                          });
 
-TEST(TransportRender, RelayIsKeptOutWhileTheSidecarCannotRunIt) {
+// The sidecar delivers mode: relay now: the relay is rendered, with no problem reported.
+TEST(TransportRender, RelayIsRenderedNowThatTheSidecarRunsIt) {
   auto rendered = renderSidecarConfig(
       {example("transport-relay.yaml"), example("transport-direct-dual.yaml")}, {});
-  ASSERT_EQ(rendered.config.transports.size(), 1u);
+  ASSERT_EQ(rendered.config.transports.size(), 2u);
   EXPECT_EQ(rendered.config.transports[0].name, "dual-stack");
-  auto p = rendered.problemsOf("smarthost");
-  ASSERT_EQ(p.size(), 1u);
-  EXPECT_TRUE(p[0].error);
-  EXPECT_EQ(p[0].reason, "NotSupportedBySidecar");
+  EXPECT_EQ(rendered.config.transports[1].name, "smarthost");
+  ASSERT_NE(rendered.config.transports[1].relay(), nullptr);
+  for (const auto& p : rendered.problemsOf("smarthost")) EXPECT_FALSE(p.error) << p.message;
   EXPECT_TRUE(rendered.problemsOf("dual-stack").empty());
 }
 

@@ -1052,21 +1052,63 @@ TEST_F(TlsSessionTest, LargeDotStuffedMessageOverTlsAndReuse) {
 namespace mailroom::smtp {
 namespace {
 
-// Implicit TLS (RFC 8314) comes with the relay; until then a session refuses it rather than
-// talking plaintext or STARTTLS to a port that expects a TLS handshake.
-TEST_F(SessionTest, ImplicitTlsIsRefusedWithoutConnecting) {
-  start();
+// Implicit TLS (RFC 8314 §3.3, port 465): the handshake before the greeting, verified against the
+// test certificate, then EHLO and AUTH inside TLS; no STARTTLS is asked for.
+TEST_F(SessionTest, ImplicitTlsThenAuthPlain) {
+  auto cert = testing::makeSelfSignedCertificate("mx.fake.test");
+  FakeSmtpOptions o;
+  o.certPem = cert.certPem;
+  o.keyPem = cert.keyPem;
+  o.implicitTls = true;
+  o.authMechanisms = {"PLAIN", "LOGIN"};
+  o.authUser = "u@example.com";
+  o.authPassword = "pw";
+  start(o);
+  asio::ssl::context trusting{asio::ssl::context::tls_client};
+  trusting.add_certificate_authority(asio::buffer(cert.certPem));
+  std::string description;
+  run([&]() -> Task<void> {
+    auto so = options();
+    so.tls = TlsPolicy::kImplicit;
+    so.verifyCertificate = true;
+    so.serverName = "mx.fake.test";
+    so.tlsContext = &trusting;
+    so.auth = Credentials{"u@example.com", "pw"};
+    auto s = co_await openOk(so);
+    if (!s) co_return;
+    description = s->tlsDescription();
+    co_await s->quit();
+  });
+  EXPECT_NE(description.find("verify=ok"), std::string::npos) << description;
+  ASSERT_EQ(server_->connections().size(), 1u);
+  const auto& c = *server_->connections()[0];
+  EXPECT_TRUE(c.tls);
+  EXPECT_EQ(c.authenticatedAs, "u@example.com");
+  EXPECT_FALSE(c.authBeforeTls);
+  for (const auto& line : c.commands) EXPECT_NE(line, "STARTTLS");
+}
+
+// Credentials never go over a connection without TLS, whatever the server announces.
+TEST_F(SessionTest, NoAuthWithoutTls) {
+  FakeSmtpOptions o;
+  o.authMechanisms = {"PLAIN"};
+  o.authBeforeTls = true;
+  start(o);
   std::optional<SessionError> error;
   run([&]() -> Task<void> {
-    auto o = options();
-    o.tls = TlsPolicy::kImplicit;
-    auto r = co_await open(o);
+    auto so = options();
+    so.tls = TlsPolicy::kOpportunistic;  // no STARTTLS offered: plaintext
+    so.auth = Credentials{"u@example.com", "pw"};
+    auto r = co_await open(so);
     if (auto* e = std::get_if<SessionError>(&r)) error = *e;
   });
   ASSERT_TRUE(error);
-  EXPECT_TRUE(error->permanent);
-  EXPECT_NE(error->message.find("implicit TLS is not implemented yet"), std::string::npos);
-  EXPECT_TRUE(server_->connections().empty());
+  EXPECT_EQ(error->stage, Stage::kAuth);
+  EXPECT_FALSE(error->permanent);
+  EXPECT_NE(error->message.find("refused to authenticate without TLS"), std::string::npos)
+      << error->message;
+  for (const auto& line : server_->connections()[0]->commands)
+    EXPECT_NE(line.rfind("AUTH", 0), 0u) << line;
 }
 
 }  // namespace
