@@ -164,7 +164,8 @@ int main(int argc, char** argv) {
   describeConfigMetrics(registry);
   publishGeneration(registry, generation);
   std::atomic<bool> stopping = false;
-  delivery::Engine engine(io, **spool, **resolver, registry, {.config = cfg});
+  delivery::Engine engine(io, **spool, **resolver, registry,
+                          {.config = cfg, .stateDirectory = cfg->spoolDirectory / "state"});
 
   asio::thread_pool signingPool(std::max(2u, std::thread::hardware_concurrency()));
   grpcapi::Intake intake(

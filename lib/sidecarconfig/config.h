@@ -33,6 +33,9 @@ struct DirectTransport {
   // Config-file only (tests, standalone): deliver every message to this host instead of the MX
   // hosts, like Postfix's "smtp:[host]:port": "[mx.example.net]", "[198.51.100.25]:2525".
   std::string nextHop;
+  // With both families: after a reverse-DNS rejection over one family at a destination, try the
+  // other family first there for this long (unset: 24 h; 0: never learn).
+  std::optional<std::chrono::seconds> rememberRejectedFamily;
 
   // The port delivery connects to: nextHop's, else `port`.
   uint16_t connectPort() const;

@@ -165,7 +165,7 @@ std::optional<AddressFamily> decodeAddressFamily(const Decoder& d, const YAML::N
 DirectTransport decodeDirect(const Decoder& d, const YAML::Node& n, const std::string& path) {
   d.onlyKeys(n, path,
              {"addressFamily", "preferredFamily", "sourceAddresses", "ehloHostname", "tls", "port",
-              "nextHop"});
+              "nextHop", "rememberRejectedFamily"});
   DirectTransport t;
   if (n["addressFamily"])
     t.family.only = decodeAddressFamily(d, n["addressFamily"], path + ".addressFamily");
@@ -207,6 +207,9 @@ DirectTransport decodeDirect(const Decoder& d, const YAML::Node& n, const std::s
     t.tls = *policy;
   }
   if (n["port"]) t.port = static_cast<uint16_t>(d.integer(n["port"], path + ".port", 1, 65535));
+  if (n["rememberRejectedFamily"])
+    t.rememberRejectedFamily =
+        d.seconds(n["rememberRejectedFamily"], path + ".rememberRejectedFamily");
   if (n["nextHop"]) {
     t.nextHop = d.str(n["nextHop"], path + ".nextHop");
     if (!parseNextHop(t.nextHop, t.port))

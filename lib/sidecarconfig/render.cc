@@ -51,6 +51,7 @@ void renderDirect(YAML::Emitter& out, const DirectTransport& d) {
   out << EndMap;
   integer(out, "port", d.port);
   if (!d.nextHop.empty()) str(out, "nextHop", d.nextHop);
+  if (d.rememberRejectedFamily) duration(out, "rememberRejectedFamily", *d.rememberRejectedFamily);
   out << EndMap;
 }
 

@@ -1,6 +1,7 @@
 #include "sidecar/delivery/direct_delivery.h"
 
 #include <algorithm>
+#include <ctime>
 #include <optional>
 #include <set>
 
@@ -17,15 +18,21 @@ namespace {
 // for these recipients.
 class DirectVerdicts : public TargetVerdicts {
  public:
+  // `learned`: where a PTR rejection is remembered (nullptr: not), for `rememberFor`;
+  // `learnedNote`: why this attempt went to the other family first ("" when it did not).
   DirectVerdicts(DestinationAttempt& attempt, const Target& target, AddressFamily family,
                  bool bothFamilies, std::set<AddressFamily>& ptrRejected,
-                 const std::function<spool::TimePoint()>& now)
+                 const std::function<spool::TimePoint()>& now, LearnedFamilies* learned,
+                 std::chrono::seconds rememberFor, const std::string& learnedNote)
       : attempt_(attempt),
         target_(target),
         family_(family),
         bothFamilies_(bothFamilies),
         ptrRejected_(ptrRejected),
-        now_(now) {}
+        now_(now),
+        learned_(learned),
+        rememberFor_(rememberFor),
+        learnedNote_(learnedNote) {}
 
   spool::Attempt row(const std::string& sourceIp) override {
     spool::Attempt a;
@@ -49,6 +56,7 @@ class DirectVerdicts : public TargetVerdicts {
     std::string how = std::string("delivered over ") + familyName(family_) + " to " +
                       target_.mxHost + " [" + r.ip + "]" + (session.tlsActive() ? " with TLS" : "");
     r.summary = t.ptrNote.empty() ? how : t.ptrNote + "; " + how;
+    if (!learnedNote_.empty()) r.summary = learnedNote_ + "; " + r.summary;
     a.outcome = "delivered";
     a.note = session.tlsDescription();
     attempt_.addRow(t, std::move(a));
@@ -62,6 +70,8 @@ class DirectVerdicts : public TargetVerdicts {
     auto cls = classifyReply(reply.code, reply.enhanced, reply.text);
     if (cls == Classification::kReversePtr) {
       ptrRejected_.insert(family_);
+      if (learned_ && bothFamilies_ && rememberFor_.count() > 0)
+        learned_->learn(attempt_.destination(), family_, now_(), rememberFor_, describe(reply));
       t.ptrNote = std::string("rejected over ") + familyName(family_) + " from " +
                   (sourceIp.empty() ? "?" : sourceIp) + " (" + classificationWords(cls) + ")";
       if (bothFamilies_ && !ptrRejected_.count(otherFamily(family_))) {
@@ -95,7 +105,19 @@ class DirectVerdicts : public TargetVerdicts {
   bool bothFamilies_;
   std::set<AddressFamily>& ptrRejected_;
   const std::function<spool::TimePoint()>& now_;
+  LearnedFamilies* learned_;
+  std::chrono::seconds rememberFor_;
+  const std::string& learnedNote_;
 };
+
+std::string isoTime(spool::TimePoint t) {
+  auto secs = spool::Clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 }  // namespace
 
@@ -191,6 +213,23 @@ Task<void> DirectDelivery::deliver(DestinationAttempt& attempt, const std::strin
     co_return;
   }
 
+  // A family rejected here for reverse DNS before: the other one first, the rejected one
+  // still after it (the same-attempt fallback stays).
+  const bool bothFamilies = direct.family.both();
+  const std::chrono::seconds rememberFor =
+      direct.rememberRejectedFamily.value_or(policy::kDefaultFamilyMemory);
+  std::string learnedNote;
+  if (bothFamilies && options_.learned) {
+    if (const auto* lesson = options_.learned->inForce(attempt.destination(), options_.now())) {
+      std::stable_partition(where.targets.begin(), where.targets.end(), [&](const Target& t) {
+        return dns::familyOf(t.address) != lesson->rejected;
+      });
+      const char* other = familyName(otherFamily(lesson->rejected));
+      learnedNote = std::string(other) + " first: " + familyName(lesson->rejected) +
+                    " was rejected here for reverse DNS (until " + isoTime(lesson->until) + ")";
+    }
+  }
+
   smtp::Transaction txn;
   txn.mailFrom = envelope.mailFrom;
   txn.message = message;
@@ -215,8 +254,8 @@ Task<void> DirectDelivery::deliver(DestinationAttempt& attempt, const std::strin
     to.tlsContext = &tls_;
     to.timeouts = options_.timeouts;
     applyLimits(limits, to);
-    DirectVerdicts verdicts(attempt, target, family, direct.family.both(), ptrRejected,
-                            options_.now);
+    DirectVerdicts verdicts(attempt, target, family, bothFamilies, ptrRejected, options_.now,
+                            options_.learned, rememberFor, learnedNote);
     co_await sendToTarget(executor_, pool_, to, std::move(open), txn, attempt, verdicts);
   }
 }

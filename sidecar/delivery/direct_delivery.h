@@ -3,7 +3,8 @@
 // recipients on a pooled session. The next address / next MX on a connection failure or a
 // 4xx; a 5xx is final for that recipient — except a reverse-DNS (PTR) rejection over one
 // family when the transport allows both: then the other family is tried at once, in the same
-// attempt, and the recipient's summary says why.
+// attempt, and the recipient's summary says why; and later messages to that destination try
+// the other family first for rememberRejectedFamily (learned_families.h).
 #pragma once
 
 #include <functional>
@@ -12,6 +13,7 @@
 #include <boost/asio/ssl.hpp>
 
 #include "lib/dns/resolver.h"
+#include "sidecar/delivery/learned_families.h"
 #include "sidecar/delivery/session_pool.h"
 #include "sidecar/delivery/strategy.h"
 
@@ -23,6 +25,8 @@ class DirectDelivery : public DeliveryStrategy {
     std::function<spool::TimePoint()> now;  // for the attempt rows
     uint64_t rngSeed = 0;                   // the shuffle of equal MX preferences
     smtp::Timeouts timeouts;
+    // Learned address families (nullptr: none are learned).
+    LearnedFamilies* learned = nullptr;
   };
 
   DirectDelivery(asio::any_io_executor executor, dns::Resolver& resolver, SessionPool& pool,

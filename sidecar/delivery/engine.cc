@@ -55,11 +55,13 @@ Engine::Engine(asio::io_context& io, spool::Spool& spool, dns::Resolver& resolve
       spool_(spool),
       options_(std::move(options)),
       config_(options_.config),
+      learned_(options_.stateDirectory, metrics),
       direct_(io.get_executor(), resolver, pool_,
-              {options_.now, options_.rngSeed, options_.smtpTimeouts}),
+              {options_.now, options_.rngSeed, options_.smtpTimeouts, &learned_}),
       relay_(io.get_executor(), resolver, pool_, {options_.now, options_.smtpTimeouts}),
       outcomeMetrics_(metrics),
       wakeup_(io, asio::steady_timer::time_point::max()) {
+  learned_.load(options_.now());
   sinks_ = {&outcomeMetrics_, &outcomeLog_};
   sinks_.insert(sinks_.end(), options_.sinks.begin(), options_.sinks.end());
   metrics.gaugeFn("mailroom_queue_depth",

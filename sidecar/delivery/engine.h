@@ -48,6 +48,8 @@ class Engine {
     smtp::Timeouts smtpTimeouts = {};  // RFC 5321 defaults; tests shorten them
     // Subscribers besides the metrics and the logs; they must outlive the engine.
     std::vector<OutcomeSink*> sinks = {};
+    // Where durable delivery state lives (learned address families); "": memory only.
+    std::filesystem::path stateDirectory = {};
   };
 
   Engine(asio::io_context& io, spool::Spool& spool, dns::Resolver& resolver,
@@ -100,6 +102,7 @@ class Engine {
   Options options_;
   std::shared_ptr<const sidecarconfig::SidecarConfig> config_;
   SessionPool pool_;
+  LearnedFamilies learned_;
   DirectDelivery direct_;
   RelayDelivery relay_;
   OutcomeMetrics outcomeMetrics_;

@@ -564,4 +564,30 @@ relay_submission() {
   echo "ok: relay over 587 STARTTLS and 465 implicit TLS delivers with AUTH; a wrong password bounces with 535; no AUTH without TLS"
 }
 
+# After Postfix rejects us over IPv6 (no PTR), later messages to example.net go over IPv4 first,
+# also after a restart (the lesson is in the spool directory), and the metric shows it.
+learned_family_survives_restart() {
+  write_config "      addressFamily: Any
+      preferredFamily: IPv6
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\", \"$MAILROOM_LAB_SENDER_IP6\"]"
+  start_sidecar
+  local out r='d["recipients"][0]'
+  out=$(send learn-$RANDOM "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "first send: $out"
+  [[ $(json_get "$r['history'][0]['outcome']" <<<"$out") == family-fallback ]] || fail "no fallback first: $out"
+  out=$(send learned-$RANDOM "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "second send: $out"
+  [[ $(json_get "len($r['history'])" <<<"$out") == 1 ]] || fail "the second message met the rejection again: $out"
+  [[ $(json_get "$r['family']" <<<"$out") == IPV4 ]] || fail "second not over IPv4: $out"
+  json_get "$r['summary']" <<<"$out" | grep -q "^IPv4 first: IPv6 was rejected here for reverse DNS (until " ||
+    fail "summary: $(json_get "$r['summary']" <<<"$out")"
+  in_sender curl -fsS "http://127.0.0.1:$metrics_port/metrics" |
+    grep -q '^mailroom_learned_family{domain="example.net",rejected="IPv6"} 1$' || fail "no learned-family metric"
+  grep -q "^example.net IPv6 [0-9]* 550 5.7.1" "$work/spool/state/learned-families" ||
+    fail "state file: $(cat "$work/spool/state/learned-families" 2>&1)"
+  stop_sidecar
+  start_sidecar  # same spool
+  out=$(send relearned-$RANDOM "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "after restart: $out"
+  [[ $(json_get "len($r['history'])" <<<"$out") == 1 ]] || fail "forgotten after the restart: $out"
+  echo "ok: after one PTR rejection over IPv6, later messages (also after a restart) go over IPv4 first"
+}
+
 "$scenario"

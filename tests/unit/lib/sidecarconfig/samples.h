@@ -38,6 +38,7 @@ inline SidecarConfig everyFieldConfig() {
   d.tls = TlsPolicy::kRequired;
   d.port = 2525;
   d.nextHop = "[mx.example.net]:2526";
+  d.rememberRejectedFamily = std::chrono::hours(48);
   dual.mode = d;
   dual.routes = {{{"*"}, 0}, {{"example.net", "*.example.org"}, 10}};
   dual.perDestination = {{"gmail.com", 100, 5, 50, 100},

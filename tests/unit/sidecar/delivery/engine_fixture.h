@@ -129,6 +129,7 @@ class EngineTest : public ::testing::Test, public OutcomeSink {
     o.now = [this] { return now_; };
     o.rngSeed = 1;
     o.sinks = {this};
+    o.stateDirectory = stateDir_;
     for (auto* t : {&o.smtpTimeouts.connect, &o.smtpTimeouts.greeting, &o.smtpTimeouts.ehlo,
                     &o.smtpTimeouts.mail, &o.smtpTimeouts.rcpt, &o.smtpTimeouts.dataInit,
                     &o.smtpTimeouts.dataBlock, &o.smtpTimeouts.dataTerm, &o.smtpTimeouts.quit})
@@ -195,7 +196,9 @@ class EngineTest : public ::testing::Test, public OutcomeSink {
   std::unique_ptr<Engine> engine_;
   std::vector<Seen> seen_;
   std::function<void(const Seen&)> onSeen_;
-  size_t serverMaxRecipients_ = 0;  // for the next server(): its smtpd_recipient_limit
+  size_t serverMaxRecipients_ = 0;
+  std::filesystem::path stateDir_;  // the engine's stateDirectory ("": memory only)  // for the
+                                    // next server(): its smtpd_recipient_limit
   size_t want_ = 0;
   bool finished_ = false;
   asio::steady_timer* watchdog_ = nullptr;

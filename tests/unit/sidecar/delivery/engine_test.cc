@@ -301,6 +301,65 @@ TEST_F(FamilyFallbackTest, PtrRejectionOverIpv6IsRetriedOverIpv4InTheSameAttempt
   EXPECT_EQ(metrics_.value("mailroom_family_fallback_total", {{"from", "IPv6"}}), 1);
 }
 
+// After the rejection over IPv6, the next message to that destination goes over IPv4 first:
+// no rejected connection first. The lesson is durable (the state file) and a metric.
+TEST_F(FamilyFallbackTest, LaterMessagesGoToTheOtherFamilyFirst) {
+  direct().family = FamilyPolicy{std::nullopt, AddressFamily::kIpv6};  // Any, IPv6 first
+  spool::testing::TempDir state;
+  stateDir_ = state.path();
+  auto first = accept({"a@example.net"});
+  std::string second;
+  onSeen_ = [&](const Seen&) {
+    if (!second.empty()) return;
+    now_ += 1h;
+    second = accept({"b@example.net"});
+    engine_->enqueue(second);
+  };
+
+  run({first}, 2);
+
+  EXPECT_EQ(v6_->connections().size(), 1u);  // the first message's only
+  const Seen& b = outcomeFor("b@example.net");
+  EXPECT_EQ(b.outcome, Outcome::kDelivered);
+  EXPECT_EQ(b.family, AddressFamily::kIpv4);
+  ASSERT_EQ(b.rows.size(), 1u);
+  EXPECT_EQ(b.rows[0].outcome, "delivered");
+  EXPECT_EQ(b.summary.rfind("IPv4 first: IPv6 was rejected here for reverse DNS (until ", 0), 0u)
+      << b.summary;
+  EXPECT_EQ(
+      metrics_.value("mailroom_learned_family", {{"domain", "example.net"}, {"rejected", "IPv6"}}),
+      1);
+
+  // A restarted sidecar knows it: the lesson is in the state directory until 24 h after.
+  metrics::Registry fresh;
+  LearnedFamilies reloaded(state.path(), fresh);
+  reloaded.load(now_);
+  const auto* lesson = reloaded.inForce("example.net", now_);
+  ASSERT_NE(lesson, nullptr);
+  EXPECT_EQ(lesson->rejected, AddressFamily::kIpv6);
+  EXPECT_EQ(lesson->until, now_ - 1h + 24h);
+  EXPECT_NE(lesson->reason.find("5.7.25"), std::string::npos) << lesson->reason;
+  EXPECT_EQ(reloaded.inForce("example.net", now_ + 23h + 1s), nullptr);
+}
+
+TEST_F(FamilyFallbackTest, RememberingCanBeTurnedOff) {
+  direct().family = FamilyPolicy{std::nullopt, AddressFamily::kIpv6};
+  direct().rememberRejectedFamily = std::chrono::seconds(0);
+  auto first = accept({"a@example.net"});
+  std::string second;
+  onSeen_ = [&](const Seen&) {
+    if (!second.empty()) return;
+    second = accept({"b@example.net"});
+    engine_->enqueue(second);
+  };
+
+  run({first}, 2);
+
+  const Seen& b = outcomeFor("b@example.net");  // met the rejection first again
+  ASSERT_EQ(b.rows.size(), 2u);
+  EXPECT_EQ(b.rows[0].outcome, "family-fallback");
+}
+
 TEST_F(FamilyFallbackTest, Ipv6OnlyTransportBouncesOnThePtrRejection) {
   direct().family.only = AddressFamily::kIpv6;
   auto id = accept({"a@example.net"});
