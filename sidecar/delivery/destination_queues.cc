@@ -28,6 +28,13 @@ std::optional<DeliveryJob> DestinationQueues::next(const LimitsFor& limitsFor, T
   });
   while (!rotation_.empty()) {
     Destination& d = *rotation_.front();
+    if (d.heldUntil > now) {  // deferred as a whole: wait like a rate-limited destination
+      rotation_.pop_front();
+      d.state = State::kRateLimited;
+      d.rateUntil = d.heldUntil;
+      rateLimited_.push_back(&d);
+      continue;
+    }
     const policy::DestinationLimits limits = limitsFor(d.name);
     const policy::Decision decision = policy::admit({active_, d.active}, limits, d.rate, now);
     switch (decision.admission) {
@@ -72,6 +79,14 @@ void DestinationQueues::finished(std::string_view destination) {
   if (d.state == State::kFull) enterRotation(d);
 }
 
+void DestinationQueues::deferDestination(std::string_view destination, TimePoint until) {
+  auto [it, inserted] = destinations_.try_emplace(std::string(destination));
+  Destination& d = it->second;
+  if (inserted) d.name = std::string(destination);
+  d.heldUntil = std::max(d.heldUntil, until);
+  if (d.state == State::kRateLimited) d.rateUntil = std::max(d.rateUntil, d.heldUntil);
+}
+
 DestinationQueues::TimePoint DestinationQueues::nextWake() const {
   TimePoint wake = TimePoint::max();
   for (const Destination* d : rateLimited_) wake = std::min(wake, d->rateUntil);
@@ -81,7 +96,8 @@ DestinationQueues::TimePoint DestinationQueues::nextWake() const {
 void DestinationQueues::forgetIdle(TimePoint now) {
   std::erase_if(destinations_, [&](const auto& entry) {
     const Destination& d = entry.second;
-    return d.state == State::kIdle && d.active == 0 && policy::rested(d.rate, now);
+    return d.state == State::kIdle && d.active == 0 && policy::rested(d.rate, now) &&
+           d.heldUntil <= now;
   });
 }
 

@@ -3,8 +3,9 @@
 // one SMTP transaction, RFC 5321 §3.3), destinations served in rotation so that one busy or
 // slow destination cannot hold the others back. A job starts only when the admission policy
 // (sidecar/policy/admission.h) says so. A destination at its own connection limit is set aside
-// until one of its jobs finishes, one over its message rate until the time the rate names, so
-// a waiting destination costs nothing per dispatch. Plain data, no I/O: the engine pushes due
+// until one of its jobs finishes, one over its message rate (or deferred as a whole by a
+// receiver's reply) until the time the rate names, so a waiting destination costs nothing per
+// dispatch. Plain data, no I/O: the engine pushes due
 // jobs, starts what next() hands out and sleeps until nextWake().
 #pragma once
 
@@ -38,6 +39,9 @@ class DestinationQueues {
   std::optional<DeliveryJob> next(const LimitsFor& limitsFor, TimePoint now);
   // A job handed out by next() no longer holds a delivery slot.
   void finished(std::string_view destination);
+  // The receiver said "not now" for the whole destination (a defer-destination response rule,
+  // sidecar/policy/response_rules.h): none of its jobs starts before `until`, queued or new.
+  void deferDestination(std::string_view destination, TimePoint until);
   // When a destination waiting for its rate may start again (max() when none waits so).
   TimePoint nextWake() const;
   // Drops the state of destinations with nothing queued or running whose rate has rested.
@@ -62,6 +66,7 @@ class DestinationQueues {
     State state = State::kIdle;
     policy::RateState rate;
     TimePoint rateUntil{};
+    TimePoint heldUntil{};  // deferDestination
   };
   void enterRotation(Destination& d);
 

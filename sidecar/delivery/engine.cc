@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "lib/log/log.h"
+#include "sidecar/policy/response_rules.h"
 #include "sidecar/policy/retry.h"
 
 namespace mailroom::delivery {
@@ -61,6 +62,10 @@ Engine::Engine(asio::io_context& io, spool::Spool& spool, dns::Resolver& resolve
       relay_(io.get_executor(), resolver, pool_, {options_.now, options_.smtpTimeouts}),
       outcomeMetrics_(metrics),
       wakeup_(io, asio::steady_timer::time_point::max()) {
+  metrics_ = &metrics;
+  metrics.describe("mailroom_destination_deferred_total", "counter",
+                   "Destinations held as a whole after a receiver's reply matched a "
+                   "defer-destination response rule.");
   learned_.load(options_.now());
   sinks_ = {&outcomeMetrics_, &outcomeLog_};
   sinks_.insert(sinks_.end(), options_.sinks.begin(), options_.sinks.end());
@@ -261,6 +266,7 @@ Task<bool> Engine::attempt(Message& m, const DeliveryJob& job,
     freeSlot();
     throw;
   }
+  obeyResponseRules(books);
   // The SMTP work is done: free the slot for the next job while this one waits for the durable
   // write of its outcome (the destination stays taken for this message until then).
   freeSlot();
@@ -272,6 +278,29 @@ Task<bool> Engine::attempt(Message& m, const DeliveryJob& job,
   }
   publish(m, books);
   co_return true;
+}
+
+// A reply that speaks for the whole destination (policy/response_rules.h): defer-destination
+// holds every job of the destination until its time. The other actions act on the message
+// in hand for now (switch-family: the same-attempt fallback; bounce: the 5xx already bounced).
+void Engine::obeyResponseRules(const DestinationAttempt& books) {
+  for (const auto& t : books.tracks()) {
+    const auto& r = books.envelope().recipients[t.index];
+    if (r.state == spool::RecipientState::kDelivered || r.lastReply.code < 400) continue;
+    const std::string_view mxHost = r.history.empty() ? "" : r.history.back().mxHost;
+    const auto* rule = policy::matchResponse(policy::defaultResponseRules(), r.lastReply.code,
+                                             r.lastReply.enhanced, r.lastReply.text, mxHost);
+    if (!rule || rule->action != policy::ResponseAction::kDeferDestination) continue;
+    queues_.deferDestination(books.destination(), options_.now() + rule->duration);
+    log::warn("the receiver asked to slow down: nothing goes to this destination for a while",
+              {{"rcpt_domain", books.destination()},
+               {"rule", rule->name},
+               {"seconds", static_cast<long long>(rule->duration.count())},
+               {"reply", describe(r.lastReply)}});
+    metrics_->inc("mailroom_destination_deferred_total",
+                  {{"domain", books.destination()}, {"rule", rule->name}});
+    return;  // one hold per attempt
+  }
 }
 
 void Engine::jobDone(const DeliveryJob& job, bool failed) {

@@ -95,10 +95,12 @@ class Engine {
   Task<Result<void>> saveOutcome(const spool::Envelope& envelope);  // durable spool update
   void publish(const Message& m, const DestinationAttempt& attempt);
   void jobDone(const DeliveryJob& job, bool failed);
+  void obeyResponseRules(const DestinationAttempt& books);
   DeliveryStrategy* strategyFor(const sidecarconfig::Transport& transport);
 
   asio::io_context& io_;
   spool::Spool& spool_;
+  metrics::Registry* metrics_ = nullptr;
   Options options_;
   std::shared_ptr<const sidecarconfig::SidecarConfig> config_;
   SessionPool pool_;

@@ -122,5 +122,26 @@ TEST(DestinationQueuesTest, RateLimitedDestinationWaitsForItsTimeWhileOthersGo) 
   EXPECT_EQ(q.waiting(), 0u);
 }
 
+// A receiver said "slow down" (a defer-destination rule): every job of that destination waits
+// until the time, queued or pushed later; the others go on; then it resumes.
+TEST(DestinationQueuesTest, DeferredDestinationWaitsAsAWholeThenResumes) {
+  using namespace std::chrono_literals;
+  DestinationQueues q;
+  for (auto id : {"g1", "g2"}) q.push(job(id, "gmail.com"));
+  q.push(job("y1", "yahoo.com"));
+  EXPECT_EQ(drain(q, limits(20, 10), kNow).front(), "g1");  // g1 y1 g2 started
+  q.finished("gmail.com");
+  q.deferDestination("gmail.com", kNow + 30min);
+  q.deferDestination("hotmail.com", kNow + 1h);  // nothing queued there yet
+  q.push(job("g3", "gmail.com"));
+  q.push(job("h1", "hotmail.com"));
+  q.push(job("y2", "yahoo.com"));
+  EXPECT_EQ(drain(q, limits(20, 10), kNow + 1min), (std::vector<std::string>{"y2"}));
+  EXPECT_EQ(q.nextWake(), kNow + 30min);
+  q.forgetIdle(kNow + 2min);  // a held destination is not forgotten
+  EXPECT_EQ(drain(q, limits(20, 10), kNow + 30min), (std::vector<std::string>{"g3"}));
+  EXPECT_EQ(drain(q, limits(20, 10), kNow + 1h), (std::vector<std::string>{"h1"}));
+}
+
 }  // namespace
 }  // namespace mailroom::delivery

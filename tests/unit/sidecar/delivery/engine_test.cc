@@ -164,6 +164,37 @@ TEST_F(EngineTest, PermanentReplyBouncesThatRecipientOnly) {
       metrics_.value("mailroom_bounced_total", {{"domain", "example.net"}, {"family", "ipv4"}}), 1);
 }
 
+// Gmail's "421 4.7.28 ... rate limited" holds the whole destination (a defer-destination
+// response rule): the next message there waits in its queue, unattempted, instead of meeting
+// the same reply.
+TEST_F(EngineTest, RateLimitReplyHoldsTheWholeDestination) {
+  maxConnections(1);
+  int rcpts = 0;
+  auto& mx = server("127.0.0.1", [&](const auto&, const testing::SmtpCommand& c) {
+    if (c.verb != "RCPT") return SmtpAction::byDefault();
+    ++rcpts;
+    return SmtpAction::say(
+        "421-4.7.28 [127.0.0.1] Our system has detected an unusual rate of\r\n"
+        "421 4.7.28 unsolicited mail originating from your IP address. - gsmtp");
+  });
+  resolver_.addMx("example.net", 10, "mx1.example.net");
+  resolver_.addA("mx1.example.net", "127.0.0.1");
+  auto first = accept({"a@example.net"});
+  auto second = accept({"b@example.net"});
+
+  run({first, second}, 1);
+
+  EXPECT_EQ(rcpts, 1);  // the second message never reached the server
+  EXPECT_EQ(seen_[0].outcome, Outcome::kDeferred);
+  EXPECT_EQ(seen_[0].reply.enhanced, "4.7.28");
+  EXPECT_EQ(engine_->waiting(), 1u);
+  EXPECT_EQ(engine_->active(), 0);
+  EXPECT_EQ(metrics_.value("mailroom_destination_deferred_total",
+                           {{"domain", "example.net"}, {"rule", "gmail-rate-limited"}}),
+            1);
+  EXPECT_EQ(mx.connections().size(), 1u);
+}
+
 // RFC 5321 §4.5.3.1.10: a server at its RCPT limit answers 452 (Postfix: "452 4.5.3 Error: too
 // many recipients"); the rest go in the next transaction on the same connection at once, in
 // the same attempt, not into the retry queue.
