@@ -98,6 +98,20 @@ struct Pause {
   bool operator==(const Pause&) const = default;
 };
 
+// A reply that speaks for the whole destination (the CRD's spec.responseRules[]; matched and
+// acted on by sidecar/policy/response_rules.h). A rule here goes before the built-in table; one
+// named like a built-in rule replaces it, and `action: none` turns that one off.
+struct ResponseRule {
+  std::string name;
+  std::vector<int> codes;  // reply codes; empty: any
+  std::string enhanced;    // "4.7.28"; "": any
+  std::string text;        // ECMAScript regex searched case-insensitively; "": any
+  std::string mxSuffix;    // the MX host ends with this label suffix; "": any
+  std::string action;  // defer-destination | reduce-rate | pause | switch-family | bounce | none
+  std::chrono::seconds duration{0};
+  bool operator==(const ResponseRule&) const = default;
+};
+
 struct Retry {
   std::chrono::seconds initialBackoff{300};                     // Postfix minimal_backoff_time
   std::chrono::seconds maxBackoff{4000};                        // Postfix maximal_backoff_time
@@ -112,6 +126,7 @@ struct Transport {
   std::vector<DestinationLimits> perDestination;       // limits.perDestination, unique by domain
   std::vector<WarmupDay> warmup;  // warmup.schedule, unique by day; empty: none
   std::optional<Pause> pause;
+  std::vector<ResponseRule> responseRules;  // unique by name
   Retry retry;
 
   const DirectTransport* direct() const { return std::get_if<DirectTransport>(&mode); }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -369,8 +370,61 @@ Retry decodeRetry(const Decoder& d, const YAML::Node& r, const std::string& path
   return retry;
 }
 
+std::vector<ResponseRule> decodeResponseRules(const Decoder& d, const YAML::Node& n,
+                                              const std::string& path) {
+  static const std::set<std::string> actions{"defer-destination", "reduce-rate", "pause",
+                                             "switch-family",     "bounce",      "none"};
+  d.list(n, path);
+  std::vector<ResponseRule> out;
+  std::set<std::string> names;
+  for (size_t i = 0; i < n.size(); ++i) {
+    const auto p = Decoder::index(path, i);
+    const auto& e = n[i];
+    d.onlyKeys(e, p, {"name", "codes", "enhanced", "text", "mxSuffix", "action", "duration"});
+    ResponseRule r;
+    for (const char* req : {"name", "action"})
+      if (!e[req]) d.fail(e, p + "." + req, "is required");
+    r.name = d.str(e["name"], p + ".name");
+    if (r.name.empty() || !names.insert(r.name).second)
+      d.fail(e["name"], p + ".name", "must be a name not used by another rule");
+    r.action = d.str(e["action"], p + ".action");
+    if (!actions.count(r.action))
+      d.fail(e["action"], p + ".action",
+             "must be one of defer-destination, reduce-rate, pause, switch-family, bounce, none");
+    if (e["codes"]) {
+      d.list(e["codes"], p + ".codes");
+      for (size_t j = 0; j < e["codes"].size(); ++j)
+        r.codes.push_back(
+            static_cast<int>(d.integer(e["codes"][j], Decoder::index(p + ".codes", j), 400, 599)));
+    }
+    if (e["enhanced"]) {
+      r.enhanced = d.str(e["enhanced"], p + ".enhanced");
+      static const std::regex code(R"([45]\.[0-9]{1,3}\.[0-9]{1,3})");
+      if (!std::regex_match(r.enhanced, code))
+        d.fail(e["enhanced"], p + ".enhanced", "must be an enhanced status code like 4.7.28");
+    }
+    if (e["text"]) {
+      r.text = d.str(e["text"], p + ".text");
+      try {
+        std::regex(r.text, std::regex::ECMAScript | std::regex::icase);
+      } catch (const std::regex_error& err) {
+        d.fail(e["text"], p + ".text",
+               std::string("is not a valid regular expression: ") + err.what());
+      }
+    }
+    if (e["mxSuffix"]) r.mxSuffix = dns::normalizeName(d.str(e["mxSuffix"], p + ".mxSuffix"));
+    if (e["duration"]) r.duration = d.seconds(e["duration"], p + ".duration");
+    if (r.action != "none" && r.codes.empty() && r.enhanced.empty() && r.text.empty())
+      d.fail(e, p, "needs codes, enhanced or text (a rule must not match every failure)");
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 Transport decodeTransport(const Decoder& d, const YAML::Node& n, const std::string& p) {
-  d.onlyKeys(n, p, {"name", "direct", "relay", "routes", "limits", "warmup", "pause", "retry"});
+  d.onlyKeys(
+      n, p,
+      {"name", "direct", "relay", "routes", "limits", "warmup", "pause", "responseRules", "retry"});
   Transport t;
   if (!n["name"]) d.fail(n, p + ".name", "is required");
   t.name = d.str(n["name"], p + ".name");
@@ -387,6 +441,8 @@ Transport decodeTransport(const Decoder& d, const YAML::Node& n, const std::stri
   if (n["limits"]) t.perDestination = decodeLimits(d, n["limits"], p + ".limits");
   if (n["warmup"]) t.warmup = decodeWarmup(d, n["warmup"], p + ".warmup");
   if (n["pause"]) t.pause = decodePause(d, n["pause"], p + ".pause");
+  if (n["responseRules"])
+    t.responseRules = decodeResponseRules(d, n["responseRules"], p + ".responseRules");
   if (n["retry"]) t.retry = decodeRetry(d, n["retry"], p + ".retry");
   return t;
 }

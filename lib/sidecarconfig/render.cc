@@ -117,6 +117,25 @@ void renderTransport(YAML::Emitter& out, const Transport& t) {
     integer(out, "minMessages", t.pause->minMessages);
     out << EndMap;
   }
+  if (!t.responseRules.empty()) {
+    out << Key << "responseRules" << Value << BeginSeq;
+    for (const auto& r : t.responseRules) {
+      out << BeginMap;
+      str(out, "name", r.name);
+      if (!r.codes.empty()) {
+        out << Key << "codes" << Value << YAML::Flow << BeginSeq;
+        for (int c : r.codes) out << c;
+        out << EndSeq;
+      }
+      if (!r.enhanced.empty()) str(out, "enhanced", r.enhanced);
+      if (!r.text.empty()) str(out, "text", r.text);
+      if (!r.mxSuffix.empty()) str(out, "mxSuffix", r.mxSuffix);
+      str(out, "action", r.action);
+      if (r.duration.count()) duration(out, "duration", r.duration);
+      out << EndMap;
+    }
+    out << EndSeq;
+  }
   out << Key << "retry" << Value << BeginMap;
   duration(out, "initialBackoff", t.retry.initialBackoff);
   duration(out, "maxBackoff", t.retry.maxBackoff);

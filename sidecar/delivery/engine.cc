@@ -1,6 +1,7 @@
 #include "sidecar/delivery/engine.h"
 
 #include <algorithm>
+#include <set>
 
 #include "lib/log/log.h"
 #include "sidecar/policy/response_rules.h"
@@ -266,7 +267,7 @@ Task<bool> Engine::attempt(Message& m, const DeliveryJob& job,
     freeSlot();
     throw;
   }
-  obeyResponseRules(books);
+  obeyResponseRules(books, transport, config);
   // The SMTP work is done: free the slot for the next job while this one waits for the durable
   // write of its outcome (the destination stays taken for this message until then).
   freeSlot();
@@ -283,13 +284,17 @@ Task<bool> Engine::attempt(Message& m, const DeliveryJob& job,
 // A reply that speaks for the whole destination (policy/response_rules.h): defer-destination
 // holds every job of the destination until its time. The other actions act on the message
 // in hand for now (switch-family: the same-attempt fallback; bounce: the 5xx already bounced).
-void Engine::obeyResponseRules(const DestinationAttempt& books) {
+void Engine::obeyResponseRules(const DestinationAttempt& books,
+                               const sidecarconfig::Transport* transport,
+                               const std::shared_ptr<const sidecarconfig::SidecarConfig>& config) {
+  const std::vector<policy::ResponseRule>* rules = nullptr;
   for (const auto& t : books.tracks()) {
     const auto& r = books.envelope().recipients[t.index];
     if (r.state == spool::RecipientState::kDelivered || r.lastReply.code < 400) continue;
     const std::string_view mxHost = r.history.empty() ? "" : r.history.back().mxHost;
-    const auto* rule = policy::matchResponse(policy::defaultResponseRules(), r.lastReply.code,
-                                             r.lastReply.enhanced, r.lastReply.text, mxHost);
+    if (!rules) rules = &responseRules(transport, config);  // only once a reply failed
+    const auto* rule = policy::matchResponse(*rules, r.lastReply.code, r.lastReply.enhanced,
+                                             r.lastReply.text, mxHost);
     if (!rule || rule->action != policy::ResponseAction::kDeferDestination) continue;
     queues_.deferDestination(books.destination(), options_.now() + rule->duration);
     log::warn("the receiver asked to slow down: nothing goes to this destination for a while",
@@ -301,6 +306,38 @@ void Engine::obeyResponseRules(const DestinationAttempt& books) {
                   {{"domain", books.destination()}, {"rule", rule->name}});
     return;  // one hold per attempt
   }
+}
+
+const std::vector<policy::ResponseRule>& Engine::responseRules(
+    const sidecarconfig::Transport* transport,
+    const std::shared_ptr<const sidecarconfig::SidecarConfig>& config) {
+  if (!transport) return policy::defaultResponseRules();
+  if (rulesConfig_ != config) {
+    rules_.clear();
+    rulesConfig_ = config;
+  }
+  auto [it, inserted] = rules_.try_emplace(transport->name);
+  if (!inserted) return it->second;
+  std::vector<policy::ResponseRule>& out = it->second;
+  std::set<std::string> named;
+  for (const auto& c : transport->responseRules) {
+    named.insert(c.name);
+    const auto action = policy::parseResponseAction(c.action);
+    if (!action) continue;  // "none": the built-in rule of that name is off
+    policy::ResponseRule r;
+    r.name = c.name;
+    r.codes = c.codes;
+    r.enhanced = c.enhanced;
+    // The parser compiled the expression once already: it is valid.
+    if (!c.text.empty()) r.text = std::regex(c.text, std::regex::ECMAScript | std::regex::icase);
+    r.mxSuffix = c.mxSuffix;
+    r.action = *action;
+    r.duration = c.duration;
+    out.push_back(std::move(r));
+  }
+  for (const auto& d : policy::defaultResponseRules())
+    if (!named.count(d.name)) out.push_back(d);
+  return out;
 }
 
 void Engine::jobDone(const DeliveryJob& job, bool failed) {

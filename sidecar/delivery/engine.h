@@ -34,6 +34,7 @@
 #include "sidecar/delivery/outcome_subscribers.h"
 #include "sidecar/delivery/relay_delivery.h"
 #include "sidecar/delivery/session_pool.h"
+#include "sidecar/policy/response_rules.h"
 #include "sidecar/spool/spool.h"
 
 namespace mailroom::delivery {
@@ -95,7 +96,13 @@ class Engine {
   Task<Result<void>> saveOutcome(const spool::Envelope& envelope);  // durable spool update
   void publish(const Message& m, const DestinationAttempt& attempt);
   void jobDone(const DeliveryJob& job, bool failed);
-  void obeyResponseRules(const DestinationAttempt& books);
+  void obeyResponseRules(const DestinationAttempt& books, const sidecarconfig::Transport* transport,
+                         const std::shared_ptr<const sidecarconfig::SidecarConfig>& config);
+  // The transport's own response rules, then the built-in ones it did not replace, compiled
+  // once per config.
+  const std::vector<policy::ResponseRule>& responseRules(
+      const sidecarconfig::Transport* transport,
+      const std::shared_ptr<const sidecarconfig::SidecarConfig>& config);
   DeliveryStrategy* strategyFor(const sidecarconfig::Transport& transport);
 
   asio::io_context& io_;
@@ -114,6 +121,8 @@ class Engine {
   std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;
   std::unordered_map<std::string, Message> messages_;
   DestinationQueues queues_;
+  std::shared_ptr<const sidecarconfig::SidecarConfig> rulesConfig_;
+  std::unordered_map<std::string, std::vector<policy::ResponseRule>> rules_;
   bool stopping_ = false;
   asio::steady_timer wakeup_;
   spool::TimePoint lastPurge_{};

@@ -43,6 +43,13 @@ const char* responseActionName(ResponseAction a) {
   return "?";
 }
 
+std::optional<ResponseAction> parseResponseAction(std::string_view name) {
+  for (auto a : {ResponseAction::kDeferDestination, ResponseAction::kReduceRate,
+                 ResponseAction::kPause, ResponseAction::kSwitchFamily, ResponseAction::kBounce})
+    if (name == responseActionName(a)) return a;
+  return std::nullopt;
+}
+
 const ResponseRule* matchResponse(std::span<const ResponseRule> rules, int code,
                                   std::string_view enhanced, std::string_view text,
                                   std::string_view mxHost) {

@@ -19,6 +19,7 @@ namespace mailroom::policy {
 
 enum class ResponseAction { kDeferDestination, kReduceRate, kPause, kSwitchFamily, kBounce };
 const char* responseActionName(ResponseAction action);  // "defer-destination", ...
+std::optional<ResponseAction> parseResponseAction(std::string_view name);
 
 struct ResponseRule {
   std::string name;        // "gmail-rate-limited"

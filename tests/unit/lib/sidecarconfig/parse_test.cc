@@ -182,6 +182,21 @@ INSTANTIATE_TEST_SUITE_P(
                   kHead + kOne + "delivery:\n  messagesPerConnection: 5\n",
                   "sidecar.yaml:8: delivery.messagesPerConnection: unknown field (now "
                   "transports[].limits.perDestination[].deliveriesPerConnection)"},
+        ErrorCase{"ResponseRuleBadRegex",
+                  kHead + kT +
+                      "    direct: {}\n    responseRules:\n"
+                      "      - {name: x, text: \"(unclosed\", action: pause}\n",
+                  "transports[0].responseRules[0].text: is not a valid regular expression"},
+        ErrorCase{"ResponseRuleMatchesEverything",
+                  kHead + kT +
+                      "    direct: {}\n    responseRules:\n"
+                      "      - {name: x, action: defer-destination, duration: 1h}\n",
+                  "transports[0].responseRules[0]: needs codes, enhanced or text"},
+        ErrorCase{"ResponseRuleUnknownAction",
+                  kHead + kT +
+                      "    direct: {}\n    responseRules:\n"
+                      "      - {name: x, codes: [421], action: slow}\n",
+                  "transports[0].responseRules[0].action: must be one of defer-destination"},
         ErrorCase{"DuplicateKey", kHead + kOne + "transports: []\n",
                   "sidecar.yaml:7: transports: duplicate key"},
         ErrorCase{"BadFamily", kHead + kT + "    direct: {addressFamily: IPv5}\n",

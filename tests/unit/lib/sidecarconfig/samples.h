@@ -46,6 +46,9 @@ inline SidecarConfig everyFieldConfig() {
                          {"*", std::nullopt, 2, 20}};
   dual.warmup = {{1, 50}, {2, 100}, {10, 5000}};
   dual.pause = Pause{250, 30min, 20};
+  dual.responseRules = {
+      {"slow-down", {421, 451}, "4.7.0", "slow down", "example.net", "defer-destination", 15min},
+      {"gmail-no-ptr", {}, "", "", "", "none", 0s}};
   dual.retry = {60s, 3600s, 48h};
 
   Transport v6{.name = "ipv6-only"};

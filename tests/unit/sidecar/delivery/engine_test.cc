@@ -195,6 +195,34 @@ TEST_F(EngineTest, RateLimitReplyHoldsTheWholeDestination) {
   EXPECT_EQ(mx.connections().size(), 1u);
 }
 
+// The transport's own rules go first; `action: none` turns a built-in rule off.
+TEST_F(EngineTest, ConfiguredResponseRulesOverrideTheBuiltInOnes) {
+  maxConnections(1);
+  config_->transports[0].responseRules = {
+      {"gmail-rate-limited", {}, "", "", "", "none", std::chrono::seconds(0)},
+      {"please-slow-down", {451}, "", "slow down", "", "defer-destination", 10min}};
+  int rcpts = 0;
+  server("127.0.0.1", [&](const auto&, const testing::SmtpCommand& c) {
+    if (c.verb != "RCPT") return SmtpAction::byDefault();
+    if (++rcpts == 1)
+      return SmtpAction::say("421 4.7.28 rate limited");  // built-in rule off: no hold
+    return SmtpAction::say("451 4.7.1 Please SLOW DOWN");
+  });
+  resolver_.addMx("example.net", 10, "mx1.example.net");
+  resolver_.addA("mx1.example.net", "127.0.0.1");
+  auto first = accept({"a@example.net"});
+  auto second = accept({"b@example.net"});
+  auto third = accept({"c@example.net"});
+
+  run({first, second, third}, 2);
+
+  EXPECT_EQ(rcpts, 2);  // the second message's reply holds the destination: the third waits
+  EXPECT_EQ(engine_->waiting(), 1u);
+  EXPECT_EQ(metrics_.value("mailroom_destination_deferred_total",
+                           {{"domain", "example.net"}, {"rule", "please-slow-down"}}),
+            1);
+}
+
 // RFC 5321 §4.5.3.1.10: a server at its RCPT limit answers 452 (Postfix: "452 4.5.3 Error: too
 // many recipients"); the rest go in the next transaction on the same connection at once, in
 // the same attempt, not into the retry queue.
