@@ -58,7 +58,13 @@ work=$(mktemp -d)
 hook_pid=
 cleanup() {
   if [[ -n $hook_pid ]]; then
+    # external-dns's webhook server does not stop on SIGTERM: give it a moment, then SIGKILL.
     kill "$hook_pid" 2>/dev/null || true
+    for ((i = 0; i < 20; i++)); do
+      kill -0 "$hook_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$hook_pid" 2>/dev/null || true
     wait "$hook_pid" 2>/dev/null || true
   fi
   lab_pdns_api DELETE "/zones/$zone." >/dev/null 2>&1 || true
@@ -76,7 +82,9 @@ lab_rrset_replace "$zone" "_dmarc.$zone" TXT 3600 '"v=DMARC1; p=none"' >/dev/nul
 
 # external-dns as a webhook server for its PowerDNS provider; --source=fake: the webhook server
 # never runs sources, but external-dns builds one first and fake needs no Kubernetes.
-lab_in "$MAILROOM_LAB_NS_SENDER" "$extdns" --webhook-server --provider=pdns \
+# `ip netns exec` (not the lab_in function, which a background job would run in a subshell)
+# execs external-dns, so $! is its pid and the cleanup stops it.
+ip netns exec "$MAILROOM_LAB_NS_SENDER" "$extdns" --webhook-server --provider=pdns \
   --pdns-server="http://$MAILROOM_LAB_DNS_IP4:$MAILROOM_LAB_PDNS_API_PORT" \
   --pdns-api-key="$MAILROOM_LAB_PDNS_API_KEY" --domain-filter="$zone" --source=fake \
   --metrics-address=127.0.0.1:0 --log-level=debug >"$work/external-dns.log" 2>&1 &
@@ -116,8 +124,8 @@ records "$MAILROOM_LAB_SENDER_IP4"
 
 publish "${args[@]}"
 expect "first: sync succeeds" true "$(out .ok)"
-expect "first: negotiate, records, adjustendpoints, records" "3 1" \
-  "$(out '"\(.requests.GET // 0 | . + 1) \(.requests.POST // 0 | . - 1)"')"
+expect "first: GET / and /records, POST /adjustendpoints and /records" "2 2" \
+  "$(out '"\(.requests.GET // 0) \(.requests.POST // 0)"')"
 expect "first: foreign DMARC is a conflict" "_dmarc.$zone ForeignValue" \
   "$(out '.conflicts[] | "\(.name) \(.reason)"')"
 expect "first: merged SPF" "v=spf1 include:_spf.google.com ip4:$MAILROOM_LAB_SENDER_IP4 ~all" \
