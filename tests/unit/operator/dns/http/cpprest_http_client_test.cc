@@ -68,6 +68,28 @@ TEST(CpprestHttpClient, ReturnsStatusBodyAndRetryAfterAndSendsHeaders) {
   EXPECT_NE(request.find("X-API-Key:k1"), std::string::npos) << request;
 }
 
+// The webhook protocol compares media types exactly: the answer's Content-Type comes back as
+// sent, and a request's own Accept replaces the default one.
+TEST(CpprestHttpClient, ReturnsContentTypeAndSendsTheRequestsOwnAccept) {
+  Listener l;
+  std::string request;
+  const std::string media = "application/external.dns.webhook+json;version=1";
+  std::thread server(answerOnce, l.fd,
+                     "HTTP/1.1 200 OK\r\nContent-Type: " + media +
+                         "\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]",
+                     &request);
+  CpprestHttpClient client({l.url(), std::chrono::seconds(5), ""});
+  auto r = client.send({"GET", "/records", {{"Accept", media}}, "", ""});
+  server.join();
+  EXPECT_EQ(r.status, 200) << r.transportError;
+  EXPECT_EQ(r.contentType, media);
+  EXPECT_NE(request.find("Accept:" + media + "\r\n"), std::string::npos) << request;
+  EXPECT_EQ(request.find("application/json"), std::string::npos) << request;
+  // The Route53 provider signs the Host header it expects cpprestsdk to send: host:port.
+  EXPECT_NE(request.find("Host: 127.0.0.1:" + std::to_string(l.port) + "\r\n"), std::string::npos)
+      << request;
+}
+
 TEST(CpprestHttpClient, ASilentServerIsATimeout) {
   Listener l;  // accepts (kernel backlog) but never answers
   CpprestHttpClient client({l.url(), std::chrono::seconds(1), ""});
