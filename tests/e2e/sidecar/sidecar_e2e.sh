@@ -54,7 +54,7 @@ YAML
 start_sidecar() {
   : >"$work/sidecar.log"
   # Not through in_sender: $! must be the sidecar itself (ip netns exec execs it), not a subshell.
-  ip netns exec "$MAILROOM_LAB_NS_SENDER" "$sidecar" --config "$work/sidecar.yaml" >>"$work/sidecar.log" 2>&1 &
+  ip netns exec "$MAILROOM_LAB_NS_SENDER" "$sidecar" --config "${config_path:-$work/sidecar.yaml}" >>"$work/sidecar.log" 2>&1 &
   sidecar_pid=$!
   for _ in $(seq 200); do
     if grep -q '"msg":"mailroom-sidecar started"' "$work/sidecar.log"; then
@@ -588,6 +588,154 @@ learned_family_survives_restart() {
   out=$(send relearned-$RANDOM "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "after restart: $out"
   [[ $(json_get "len($r['history'])" <<<"$out") == 1 ]] || fail "forgotten after the restart: $out"
   echo "ok: after one PTR rejection over IPv6, later messages (also after a restart) go over IPv4 first"
+}
+
+# kube_volume_write DIR NAME=FILE... : one update of a ConfigMap/Secret volume exactly as the
+# kubelet's AtomicWriter makes it: a new timestamped directory with the files, a `..data_tmp`
+# symlink to it renamed over `..data` (atomic), `NAME -> ..data/NAME` symlinks, the old
+# timestamped directory removed.
+kube_volume_write() {
+  local dir=$1 spec ts old
+  shift
+  mkdir -p "$dir"
+  old=$(readlink "$dir/..data" || true)
+  ts="..$(date -u +%Y_%m_%d_%H_%M_%S).$RANDOM$RANDOM"
+  mkdir "$dir/$ts"
+  for spec in "$@"; do cp "${spec#*=}" "$dir/$ts/${spec%%=*}"; done
+  ln -s "$ts" "$dir/..data_tmp"
+  mv -T "$dir/..data_tmp" "$dir/..data"
+  for spec in "$@"; do [[ -L $dir/${spec%%=*} ]] || ln -s "..data/${spec%%=*}" "$dir/${spec%%=*}"; done
+  [[ -z $old ]] || rm -rf "${dir:?}/$old"
+}
+
+# wait_log COUNT PATTERN : until the sidecar log has COUNT lines matching PATTERN (10 s at most).
+wait_log() {
+  for _ in $(seq 200); do
+    [[ $(grep -c -- "$2" "$work/sidecar.log" || true) -ge $1 ]] && return 0
+    sleep 0.05
+  done
+  fail "no $1 log lines matching $2"
+}
+
+metric() { in_sender curl -fsS "http://127.0.0.1:$metrics_port/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+
+# The EHLO name Postfix recorded for a delivered token ("Received: from EHLO (PTR [IP])").
+received_ehlo() {
+  local file
+  file=$(lab_find_mail "token $1" 30) || fail "token $1 not delivered"
+  grep -m1 -i "^Received: from .*\[$MAILROOM_LAB_SENDER_IP4\]" "$file" | awk '{print $3}'
+}
+
+config_volume_swap_reloads() {
+  # The config as the operator mounts it: a ConfigMap volume, the file a symlink through ..data.
+  write_config "      addressFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]"
+  cp "$work/sidecar.yaml" "$work/gen1.yaml"
+  kube_volume_write "$work/config" sidecar.yaml="$work/gen1.yaml"
+  config_path=$work/config/sidecar.yaml start_sidecar
+  grep -q '"msg":"mailroom-sidecar started".*"generation":1,"hash":"[0-9a-f]\{16\}"' "$work/sidecar.log" ||
+    fail "the start line does not name generation 1 and its hash"
+  local t1=swap1-$RANDOM$RANDOM t2=swap2-$RANDOM$RANDOM t3=swap3-$RANDOM$RANDOM out
+  out=$(send "$t1" "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "send 1: $out"
+  [[ $(received_ehlo "$t1") == "$MAILROOM_LAB_SENDER_HOST" ]] || fail "gen 1 EHLO: $(received_ehlo "$t1")"
+
+  # Generation 2 names another EHLO name: swapped in, no signal, no restart.
+  write_config "      addressFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]
+      ehloHostname: swapped.$MAILROOM_LAB_SENDER_DOMAIN"
+  cp "$work/sidecar.yaml" "$work/gen2.yaml"
+  kube_volume_write "$work/config" sidecar.yaml="$work/gen2.yaml"
+  wait_log 1 '"msg":"config reloaded"'
+  grep '"msg":"config reloaded"' "$work/sidecar.log" | grep -q '"trigger":"file change".*"generation":2' ||
+    fail "reload line: $(grep '"msg":"config reloaded"' "$work/sidecar.log")"
+  out=$(send "$t2" "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "send 2: $out"
+  [[ $(received_ehlo "$t2") == "swapped.$MAILROOM_LAB_SENDER_DOMAIN" ]] ||
+    fail "the swapped config is not in force: EHLO $(received_ehlo "$t2")"
+  [[ $(metric mailroom_config_generation) == 2 ]] || fail "generation metric: $(metric mailroom_config_generation)"
+
+  # A broken config swapped in: reported with its line, counted, generation 2 stays in force.
+  cp "$work/gen2.yaml" "$work/broken.yaml"
+  printf 'transports:\n  - name: t\n    direct: {addressFamily: IPv5}\n' >>"$work/broken.yaml"
+  kube_volume_write "$work/config" sidecar.yaml="$work/broken.yaml"
+  wait_log 1 '"msg":"config reload failed'
+  grep '"msg":"config reload failed' "$work/sidecar.log" | grep -q 'sidecar.yaml:[0-9]*: .*"generation":2' ||
+    fail "rejection line: $(grep 'reload failed' "$work/sidecar.log")"
+  [[ $(metric 'mailroom_config_reloads_total{result="rejected"}') == 1 ]] || fail "rejection not counted"
+  kill -0 "$sidecar_pid" || fail "the sidecar died on a broken config"
+  out=$(send "$t3" "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "send 3: $out"
+  [[ $(received_ehlo "$t3") == "swapped.$MAILROOM_LAB_SENDER_DOMAIN" ]] ||
+    fail "generation 2 not kept: EHLO $(received_ehlo "$t3")"
+  [[ $(metric mailroom_config_generation) == 2 ]] || fail "generation moved on a rejected config"
+  in_sender curl -fsS "http://127.0.0.1:$metrics_port/healthz" | grep -q '^config generation 2 ([0-9a-f]*)$' ||
+    fail "/healthz does not name generation 2"
+  echo "ok: a kubelet-style ..data swap changed the EHLO name without a restart (generation 2); a broken one was refused and counted, generation 2 stayed"
+}
+
+key_volume_swap_signs_with_new_key() {
+  # Selector $sel publishes key B; the mounted Secret holds key A first, then B (a rotation of
+  # the file under the same name, config untouched).
+  local sel=swap$RANDOM
+  openssl genpkey -algorithm ed25519 -out "$work/a.pem" 2>/dev/null
+  openssl genpkey -algorithm ed25519 -out "$work/b.pem" 2>/dev/null
+  local pub
+  pub=$(openssl pkey -in "$work/b.pem" -pubout -outform DER | tail -c 32 | base64 -w0)
+  lab_rrset_replace "$MAILROOM_LAB_SENDER_DOMAIN" "$sel._domainkey.$MAILROOM_LAB_SENDER_DOMAIN" TXT 60 \
+    "\"v=DKIM1; k=ed25519; p=$pub\"" >/dev/null
+  local name=$sel._domainkey.$MAILROOM_LAB_SENDER_DOMAIN.pem
+  kube_volume_write "$work/keys" "$name=$work/a.pem"
+  write_config "      addressFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]" "dkim:
+  keys:
+    - {domain: $MAILROOM_LAB_SENDER_DOMAIN, selector: $sel, algorithm: ed25519-sha256, keyFile: $work/keys/$name}"
+  start_sidecar
+  local t1=keya-$RANDOM$RANDOM t2=keyb-$RANDOM$RANDOM out file
+  out=$(send "$t1" "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "send 1: $out"
+  file=$(lab_find_mail "token $t1" 30) || fail "not delivered"
+  [[ $(dkim_results "$file") == dkim=fail ]] || fail "key A against record B: OpenDKIM says $(dkim_results "$file")"
+
+  kube_volume_write "$work/keys" "$name=$work/b.pem"
+  wait_log 1 '"msg":"config reloaded"'
+  grep '"msg":"config reloaded"' "$work/sidecar.log" | grep -q "\"changed\":\"$work/keys/$name\".*\"generation\":2" ||
+    fail "reload line: $(grep '"msg":"config reloaded"' "$work/sidecar.log")"
+  out=$(send "$t2" "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "send 2: $out"
+  file=$(lab_find_mail "token $t2" 30) || fail "not delivered"
+  [[ $(dkim_results "$file") == dkim=pass ]] || fail "after the swap OpenDKIM says $(dkim_results "$file")"
+  lab_rrset_delete "$MAILROOM_LAB_SENDER_DOMAIN" "$sel._domainkey.$MAILROOM_LAB_SENDER_DOMAIN" TXT >/dev/null || true
+  echo "ok: a kubelet-style swap of the key Secret signs with the new key (dkim=fail before, dkim=pass after), generation 2"
+}
+
+probes_listener_exposed_grpc_loopback() {
+  write_config "      addressFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]"
+  # gRPC on a non-loopback address stays refused, listen.exposeMetrics or not.
+  sed -i "s|^  grpc: \[\"127.0.0.1:0\"\]$|  grpc: [\"$MAILROOM_LAB_SENDER_IP4:0\"]|; s|^  metrics: 127.0.0.1:0$|  metrics: \"$MAILROOM_LAB_SENDER_IP4:0\"\n  exposeMetrics: true|" "$work/sidecar.yaml"
+  local out rc=0
+  out=$("$sidecar" --config "$work/sidecar.yaml" --check 2>&1) || rc=$?
+  [[ $rc == 2 ]] && grep -q 'listen.grpc\[0\]: .* is not a loopback address' <<<"$out" ||
+    fail "gRPC on $MAILROOM_LAB_SENDER_IP4 was not refused (exit $rc): $out"
+  # Without exposeMetrics a non-loopback metrics address is refused, naming the option.
+  write_config "      addressFamily: IPv4
+      sourceAddresses: [\"$MAILROOM_LAB_SENDER_IP4\"]"
+  sed -i "s|^  metrics: 127.0.0.1:0$|  metrics: \"$MAILROOM_LAB_SENDER_IP4:0\"|" "$work/sidecar.yaml"
+  rc=0
+  out=$("$sidecar" --config "$work/sidecar.yaml" --check 2>&1) || rc=$?
+  [[ $rc == 2 ]] && grep -q 'unless listen.exposeMetrics is true' <<<"$out" || fail "not refused (exit $rc): $out"
+  # With it: probes and metrics on the lab address, reached from another network namespace.
+  sed -i "s|^  metrics: \"$MAILROOM_LAB_SENDER_IP4:0\"$|&\n  exposeMetrics: true|" "$work/sidecar.yaml"
+  start_sidecar
+  local base="http://$MAILROOM_LAB_SENDER_IP4:$metrics_port" peer=(ip netns exec "$MAILROOM_LAB_NS_MX")
+  out=$("${peer[@]}" curl -sS -w ' %{http_code}' "$base/readyz") || fail "/readyz unreachable: $out"
+  grep -q '^ok$' <<<"$out" && [[ $out == *" 200" ]] || fail "/readyz: $out"
+  out=$("${peer[@]}" curl -sS -w ' %{http_code}' "$base/healthz") || fail "/healthz unreachable"
+  grep -q '^config generation 1 ' <<<"$out" && [[ $out == *" 200" ]] || fail "/healthz: $out"
+  "${peer[@]}" curl -fsS "$base/metrics" | grep -q '^mailroom_config_generation 1$' || fail "/metrics without the generation"
+  [[ $("${peer[@]}" curl -sS -o /dev/null -w '%{http_code}' "$base/debug") == 404 ]] || fail "serves more than probes and metrics"
+  [[ $("${peer[@]}" curl -sS -o /dev/null -w '%{http_code}' -X POST "$base/metrics") == 405 ]] || fail "accepts POST"
+  # gRPC is still on loopback only: the lab address refuses it, loopback takes mail.
+  "${peer[@]}" timeout 5 bash -c "exec 3<>/dev/tcp/$MAILROOM_LAB_SENDER_IP4/$grpc_port" 2>/dev/null &&
+    fail "gRPC port $grpc_port answers on $MAILROOM_LAB_SENDER_IP4"
+  out=$(send probes-$RANDOM "user@$MAILROOM_LAB_RCPT_DOMAIN" --wait 30s) || fail "send over loopback gRPC: $out"
+  echo "ok: /readyz, /healthz, /metrics answer on $MAILROOM_LAB_SENDER_IP4 from another namespace (nothing else); gRPC refused there, served on loopback"
 }
 
 "$scenario"
