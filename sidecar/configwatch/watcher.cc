@@ -73,6 +73,12 @@ void Watcher::onBytes(size_t n) {
   for (size_t off = 0; off + sizeof(inotify_event) <= n;) {
     const auto* ev = reinterpret_cast<const inotify_event*>(buffer_.data() + off);
     off += sizeof(inotify_event) + ev->len;
+    if (ev->mask & IN_Q_OVERFLOW) {  // events were lost: any watched file may have changed
+      for (const auto& [dir, names] : plan_)
+        for (const auto& name : names) pending_.insert(dir / name);
+      relevant = true;
+      continue;
+    }
     auto dir = dirs_.find(ev->wd);
     if (dir == dirs_.end() || ev->len == 0) continue;
     auto names = plan_.find(dir->second);
