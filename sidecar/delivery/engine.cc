@@ -66,7 +66,7 @@ Engine::Engine(asio::io_context& io, spool::Spool& spool, dns::Resolver& resolve
   metrics_ = &metrics;
   metrics.describe("mailroom_destination_deferred_total", "counter",
                    "Destinations held as a whole after a receiver's reply matched a "
-                   "defer-destination response rule.");
+                   "defer-destination or pause response rule.");
   learned_.load(options_.now());
   sinks_ = {&outcomeMetrics_, &outcomeLog_};
   sinks_.insert(sinks_.end(), options_.sinks.begin(), options_.sinks.end());
@@ -282,8 +282,10 @@ Task<bool> Engine::attempt(Message& m, const DeliveryJob& job,
 }
 
 // A reply that speaks for the whole destination (policy/response_rules.h): defer-destination
-// holds every job of the destination until its time. The other actions act on the message
-// in hand for now (switch-family: the same-attempt fallback; bounce: the 5xx already bounced).
+// and pause hold every job of the destination until their time (the later messages wait
+// instead of meeting the same reply). The other actions act on the message in hand for now
+// (switch-family: the family fallback and the learned family; bounce: the 5xx bounced it;
+// reduce-rate: not acted on yet).
 void Engine::obeyResponseRules(const DestinationAttempt& books,
                                const sidecarconfig::Transport* transport,
                                const std::shared_ptr<const sidecarconfig::SidecarConfig>& config) {
@@ -295,10 +297,15 @@ void Engine::obeyResponseRules(const DestinationAttempt& books,
     if (!rules) rules = &responseRules(transport, config);  // only once a reply failed
     const auto* rule = policy::matchResponse(*rules, r.lastReply.code, r.lastReply.enhanced,
                                              r.lastReply.text, mxHost);
-    if (!rule || rule->action != policy::ResponseAction::kDeferDestination) continue;
+    if (!rule) continue;
+    const bool pause = rule->action == policy::ResponseAction::kPause;
+    if (!pause && rule->action != policy::ResponseAction::kDeferDestination) continue;
     queues_.deferDestination(books.destination(), options_.now() + rule->duration);
-    log::warn("the receiver asked to slow down: nothing goes to this destination for a while",
+    log::warn(pause ? "the receiver refuses us (a block list): this destination is paused"
+                    : "the receiver asked to slow down: nothing goes to this destination for a "
+                      "while",
               {{"rcpt_domain", books.destination()},
+               {"action", policy::responseActionName(rule->action)},
                {"rule", rule->name},
                {"seconds", static_cast<long long>(rule->duration.count())},
                {"reply", describe(r.lastReply)}});

@@ -195,6 +195,33 @@ TEST_F(EngineTest, RateLimitReplyHoldsTheWholeDestination) {
   EXPECT_EQ(mx.connections().size(), 1u);
 }
 
+// Microsoft's S3150 (our address is on its block list): that recipient bounces, and the
+// destination is paused, so the next message waits instead of bouncing too.
+TEST_F(EngineTest, BlocklistReplyPausesTheDestination) {
+  maxConnections(1);
+  int rcpts = 0;
+  server("127.0.0.1", [&](const auto&, const testing::SmtpCommand& c) {
+    if (c.verb != "RCPT") return SmtpAction::byDefault();
+    ++rcpts;
+    return SmtpAction::say(
+        "550 5.7.1 Unfortunately, messages from [127.0.0.1] weren't sent. Please contact your "
+        "Internet service provider since part of their network is on our block list (S3150).");
+  });
+  resolver_.addMx("example.net", 10, "mx1.example.net");
+  resolver_.addA("mx1.example.net", "127.0.0.1");
+  auto first = accept({"a@example.net"});
+  auto second = accept({"b@example.net"});
+
+  run({first, second}, 1);
+
+  EXPECT_EQ(rcpts, 1);
+  EXPECT_EQ(seen_[0].outcome, Outcome::kBounced);
+  EXPECT_EQ(engine_->waiting(), 1u);
+  EXPECT_EQ(metrics_.value("mailroom_destination_deferred_total",
+                           {{"domain", "example.net"}, {"rule", "microsoft-blocklist-s3150"}}),
+            1);
+}
+
 // The transport's own rules go first; `action: none` turns a built-in rule off.
 TEST_F(EngineTest, ConfiguredResponseRulesOverrideTheBuiltInOnes) {
   maxConnections(1);
