@@ -154,7 +154,7 @@ void applyHealth(api::MailDomainStatus& s, const health::HealthReport& report,
       for (const auto* c : checks) {
         if (c->status == Status::kPass || c->subject.find(':') == std::string::npos) continue;
         if (auto t = dualStackTransportOf(c->subject, referenced); !t.empty())
-          message += " Or set addressFamily: IPv4 on Transport " + t + ".";
+          message += "; for Transport " + t + " that means addressFamily: IPv4.";
       }
     }
     kube::setCondition(s.conditions, {spec.type, status, reason, message, generation, ""}, now);

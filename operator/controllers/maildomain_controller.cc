@@ -1,5 +1,7 @@
 #include "operator/controllers/maildomain_controller.h"
 
+#include <algorithm>
+
 #include "lib/log/log.h"
 #include "operator/kube/finalizers.h"
 #include "operator/kube/status.h"
@@ -38,8 +40,30 @@ void MailDomainController::wire(kube::Controller& controller,
                                 kube::Store<api::MailDomain>& mailDomains,
                                 kube::Store<api::Transport>& transports) {
   controller.watchFor(mailDomains)
-      .watches(transports,
-               [this](const kube::Cached<api::Transport>& t) { return referencing(t); });
+      .watches(transports, [this](const kube::Cached<api::Transport>& t) { return referencing(t); })
+      .watches(mailDomains, [this](const kube::Cached<api::MailDomain>& md) {
+        // Another MailDomain of the same domain may take over (or give way).
+        std::vector<std::string> keys;
+        if (!md.object) return keys;
+        for (const auto& other : claimants(md.object->spec.domain))
+          if (other != md.meta.key()) keys.push_back(other);
+        return keys;
+      });
+}
+
+std::vector<std::string> MailDomainController::claimants(const std::string& domain) const {
+  std::vector<std::pair<std::pair<std::string, std::string>, std::string>> found;
+  const std::string want = dnspub::normalizeName(domain);
+  for (const auto& e : mailDomains_.list()) {
+    if (!e->object || e->meta.deleting() || dnspub::normalizeName(e->object->spec.domain) != want)
+      continue;
+    found.push_back({{e->meta.creationTimestamp, e->meta.uid}, e->meta.key()});
+  }
+  // RFC 3339 timestamps of one form sort as strings; the uid breaks ties.
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> keys;
+  for (auto& f : found) keys.push_back(std::move(f.second));
+  return keys;
 }
 
 MailDomainInputs MailDomainController::gather(const api::MailDomain& md) const {
@@ -134,8 +158,12 @@ std::optional<health::HealthReport> MailDomainController::healthOf(
 
 Result<kube::Action> MailDomainController::apply(const api::MailDomain& md) {
   MailDomainInputs inputs = gather(md);
+  // Two MailDomains of one domain would fight over its records: the older one wins.
+  auto claims = claimants(md.spec.domain);
+  if (!claims.empty() && claims.front() != md.metadata.key()) inputs.claimedBy = claims.front();
   std::optional<std::chrono::system_clock::time_point> keysDue;
-  if (api::validate(md.spec)) {
+  const bool ours = inputs.claimedBy.empty();
+  if (ours && api::validate(md.spec)) {
     auto keys = dkim_.reconcile(md, now_());
     if (!keys) return keys.error();
     inputs.dkim = std::move(keys->records);
@@ -144,12 +172,12 @@ Result<kube::Action> MailDomainController::apply(const api::MailDomain& md) {
     inputs.dkimProblems = std::move(keys->problems);
     keysDue = keys->requeueAt;
   }
-  if (md.spec.dnsProvider && api::validate(md.spec)) {
+  if (ours && md.spec.dnsProvider && api::validate(md.spec)) {
     auto records = desiredRecords(md.spec, inputs.dkim, inputs.transportAddresses);
     inputs.published = publish(md, recordSets(records, options_.ttl));
   }
   std::chrono::system_clock::time_point healthDue{};
-  inputs.healthEnabled = options_.healthInterval.count() > 0;
+  inputs.healthEnabled = ours && options_.healthInterval.count() > 0;
   if (inputs.healthEnabled) inputs.health = healthOf(md, inputs, healthDue);
   const std::string path = kMailDomains.objectPath(md.metadata.namespace_, md.metadata.name);
   auto written = kube::writeStatus(api_, path, md, [&](const api::MailDomain& current) {
@@ -161,6 +189,7 @@ Result<kube::Action> MailDomainController::apply(const api::MailDomain& md) {
     fresh.dkimKeys = inputs.dkimKeys;
     fresh.activeSelectors = inputs.activeSelectors;
     fresh.dkimProblems = inputs.dkimProblems;
+    fresh.claimedBy = inputs.claimedBy;
     return Result<api::MailDomainStatus>(desiredStatus(current, fresh, now_()));
   });
   if (!written) return written.error();

@@ -68,6 +68,8 @@ class MailDomainController {
 
  private:
   MailDomainInputs gather(const api::MailDomain& md) const;
+  // Keys of the live MailDomains of a domain, oldest first (the first one owns the domain).
+  std::vector<std::string> claimants(const std::string& domain) const;
   dnspub::Owner owner(const api::MailDomain& md) const;
   // Publishes desired (empty: removes everything the MailDomain published).
   PublishOutcome publish(const api::MailDomain& md, const std::vector<dnspub::RecordSet>& desired);

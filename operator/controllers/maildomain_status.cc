@@ -39,6 +39,15 @@ api::MailDomainStatus desiredStatus(const api::MailDomain& md, const MailDomainI
     set("Ready", "False", "InvalidSpec", valid.error().message);
     return s;
   }
+  if (!inputs.claimedBy.empty()) {
+    // The older MailDomain publishes; this one touches nothing until that one goes.
+    const std::string why = "domain " + md.spec.domain +
+                            " is already managed by the older MailDomain " + inputs.claimedBy +
+                            "; this one publishes nothing until that one is deleted";
+    set("DNSPublished", "False", "Conflict", why);
+    set("Ready", "False", "Conflict", why);
+    return s;
+  }
   s.records.clear();
   int pendingKeys = 0;
   const auto& pub = inputs.published;

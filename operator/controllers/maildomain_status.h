@@ -45,6 +45,7 @@ struct MailDomainInputs {
   std::vector<api::Transport> referenced;          // the Transports found
   bool healthEnabled = true;
   std::optional<health::HealthReport> health;  // nullopt: not checked yet
+  std::string claimedBy;  // an older MailDomain of the same domain ("ns/name"): it owns it
 };
 
 api::MailDomainStatus desiredStatus(const api::MailDomain& md, const MailDomainInputs& inputs,

@@ -1,5 +1,7 @@
 #include "tests/mocks/fake_kube_api.h"
 
+#include "operator/kube/conditions.h"
+
 #include <sstream>
 
 namespace mailroom::testing {
@@ -224,7 +226,9 @@ kube::ApiResponse FakeKubeApi::doCreate(const Path& p, Json object) {
     return status(409, "AlreadyExists", p.resource + " \"" + at.name + "\" already exists");
   meta["uid"] = "uid-" + std::to_string(++uid_);
   meta["generation"] = 1;
-  meta["creationTimestamp"] = "2026-12-01T00:00:00Z";
+  // One second apart, so creation order is visible as on a real server.
+  meta["creationTimestamp"] = kube::formatRfc3339(
+      std::chrono::system_clock::time_point(std::chrono::seconds(1795000000 + uid_)));
   meta.erase("resourceVersion");
   meta.erase("deletionTimestamp");
   auto& stored = objects_[at.key()] = std::move(object);

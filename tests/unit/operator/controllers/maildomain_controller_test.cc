@@ -266,8 +266,9 @@ TEST(MailDomainController, HealthBecomesConditionsColumnsAndChecksAndIsNotRewrit
   EXPECT_EQ(f.condition("SPFAuthorized")["status"], "True");
   auto ptr = f.condition("PTRValid");
   EXPECT_EQ(ptr["status"], "False");
-  EXPECT_NE(ptr["message"].get<std::string>().find("set addressFamily: IPv4 on Transport dual"),
-            std::string::npos)
+  EXPECT_NE(
+      ptr["message"].get<std::string>().find("for Transport dual that means addressFamily: IPv4"),
+      std::string::npos)
       << ptr["message"];
   ASSERT_EQ(o["status"]["checks"].size(), 2u);
   EXPECT_EQ(o["status"]["checks"][1]["family"], "IPv6");
@@ -319,6 +320,32 @@ TEST(MailDomainController, DkimKeySignsOnlyOnceItsRecordIsServed) {
   EXPECT_TRUE((*active)["data"].contains("manifest.json"));
   ASSERT_FALSE(f.checker.requests.empty());
   EXPECT_EQ(f.checker.requests.back().selectors.size(), 1u) << "health checks the served key";
+}
+
+TEST(MailDomainController, TwoMailDomainsOfOneDomainTheOlderWinsTheNewerWaits) {
+  Fixture f;
+  f.providers.zone.createZone("a.example");
+  f.server.create(kCol, published(mailDomain()));
+  Json newer = published(mailDomain());
+  newer["metadata"]["name"] = "b";
+  f.server.create(kCol, newer);
+  f.settle();
+  auto bConditions = [&](const std::string& type) {
+    Json o = *f.server.get(kCol + "/b");
+    for (const auto& c : o["status"]["conditions"])
+      if (c["type"] == type) return c;
+    return Json();
+  };
+  EXPECT_EQ(f.condition("DNSPublished")["status"], "True");
+  Json conflict = bConditions("DNSPublished");
+  EXPECT_EQ(conflict["reason"], "Conflict");
+  EXPECT_NE(conflict["message"].get<std::string>().find("ns/a"), std::string::npos) << conflict;
+  // The older one goes: the newer one takes over.
+  f.server.request({"delete", "DELETE", kPath, "", "", ""});
+  f.settle();
+  EXPECT_EQ(bConditions("DNSPublished")["status"], "True");
+  EXPECT_EQ(f.providers.zone.values("a.example", "_dmarc.a.example"),
+            std::vector<std::string>{"v=DMARC1; p=none"});
 }
 
 TEST(MailDomainController, ForeignValueIsAConflictNamingTheRecord) {
