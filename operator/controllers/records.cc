@@ -54,14 +54,16 @@ std::string renderSpf(const api::MailDomainSpec& spec,
 }
 
 std::string renderDmarc(const api::DmarcSpec& d) {
+  // Tags equal to RFC 7489's defaults (pct=100, adkim=r, aspf=r, sp = p) are left out: the API
+  // server fills the CRD's defaults in, and a record should say only what differs.
   dmarc::DmarcRecord r;
   r.p = d.policy;
-  r.sp = d.subdomainPolicy;
-  r.pct = d.pct;
+  if (d.subdomainPolicy && *d.subdomainPolicy != d.policy) r.sp = d.subdomainPolicy;
+  if (d.pct && *d.pct != 100) r.pct = d.pct;
   for (const auto& uri : d.rua) r.rua.push_back({uri, std::nullopt, 0});
   for (const auto& uri : d.ruf) r.ruf.push_back({uri, std::nullopt, 0});
-  r.adkim = d.adkim;
-  r.aspf = d.aspf;
+  if (d.adkim == dmarc::AlignmentMode::kStrict) r.adkim = d.adkim;
+  if (d.aspf == dmarc::AlignmentMode::kStrict) r.aspf = d.aspf;
   return dmarc::renderRecord(r);
 }
 

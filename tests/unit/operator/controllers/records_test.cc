@@ -50,6 +50,14 @@ TEST(Dmarc, RenderedRecordParsesBackWithTheSpecValues) {
   EXPECT_EQ(parsed->percent(), 20);
 }
 
+TEST(Dmarc, DefaultsTheApiServerFillsInAreLeftOut) {
+  auto s = spec(R"({domain: d.example, dmarc: {policy: reject, subdomainPolicy: reject, pct: 100,
+                    adkim: r, aspf: r}})");
+  EXPECT_EQ(renderDmarc(s.dmarc), "v=DMARC1; p=reject");
+  s = spec(R"({domain: d.example, dmarc: {policy: reject, pct: 50, aspf: s}})");
+  EXPECT_EQ(renderDmarc(s.dmarc), "v=DMARC1; p=reject; pct=50; aspf=s");
+}
+
 TEST(Dkim, PendingWithoutKeyAndPublishedWithIt) {
   auto s =
       spec(R"({domain: d.example, dkim: {selectors: [{name: s1, algorithm: ed25519-sha256}]}})");
