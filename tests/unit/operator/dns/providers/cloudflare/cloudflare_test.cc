@@ -21,7 +21,7 @@ const Owner kOwner{"prod", "mail", "example-com"};
 const std::string kToken = "cf-token-s3cret";
 
 HttpResponse reply(int status, json body, std::string retryAfter = "") {
-  return {{}, {}, status, body.dump(), std::move(retryAfter)};
+  return {{}, {}, status, body.dump(), std::move(retryAfter), {}};
 }
 json envelope(json result, json errors = json::array()) {
   return {{"success", errors.empty()},
@@ -163,14 +163,13 @@ TEST_F(CloudflareProviderTest, ErrorsAreClassifiedWithoutTheToken) {
   r = provider.records("example.com");
   EXPECT_EQ(r.error().reason, ProviderErrorReason::kUnauthorized);
   EXPECT_EQ(r.error().message.find(kToken), std::string::npos) << r.error().message;
-  http.setHandler([](const HttpRequest&) { return HttpResponse{{}, {}, 502, "<html>", {}}; });
+  http.setHandler([](const HttpRequest&) { return HttpResponse{{}, {}, 502, "<html>", {}, {}}; });
   EXPECT_EQ(provider.records("example.com").error().reason, ProviderErrorReason::kUnavailable);
   http.setHandler([](const HttpRequest&) { return reply(200, envelope(json::array())); });
   CloudflareProvider fresh({kToken, "", std::chrono::seconds(5)}, http);
   EXPECT_EQ(fresh.records("example.com").error().reason, ProviderErrorReason::kZoneNotFound);
-  http.setHandler([](const HttpRequest&) {
-    return HttpResponse{{}, {}, 200, "{\"result\":[]}", {}};
-  });
+  http.setHandler(
+      [](const HttpRequest&) { return HttpResponse{{}, {}, 200, "{\"result\":[]}", {}, {}}; });
   CloudflareProvider byId({kToken, "Z1", std::chrono::seconds(5)}, http);
   EXPECT_EQ(byId.records("example.com").error().reason, ProviderErrorReason::kBadResponse);
 }

@@ -21,7 +21,7 @@ const std::string kPath = "/api/v1/servers/localhost/zones/example.com.";
 const Owner kOwner{"prod", "mail", "example-com"};
 
 HttpResponse reply(int status, std::string body = "") {
-  return {{}, {}, status, std::move(body), {}};
+  return {{}, {}, status, std::move(body), {}, {}};
 }
 
 // A PowerDNS zone behind the HTTP API: GET and PATCH on one zone, X-API-Key checked.
@@ -190,13 +190,13 @@ TEST_F(PowerDnsTest, ClassifiesFailuresWithActionableMessagesWithoutTheKey) {
        "zone example.com. does not exist on PowerDNS server localhost"},
       {reply(422, R"({"error":"RRset example.com. IN TXT: bad content"})"),
        ProviderErrorReason::kRejected, "HTTP 422: RRset example.com. IN TXT: bad content"},
-      {{{}, {}, 429, "", "30"}, ProviderErrorReason::kRateLimited, "HTTP 429"},
+      {{{}, {}, 429, "", "30", ""}, ProviderErrorReason::kRateLimited, "HTTP 429"},
       {reply(503, R"({"error":"backend down, key s3cret-api-key"})"),
        ProviderErrorReason::kUnavailable, "HTTP 503: backend down, key [redacted]"},
-      {{HttpResponse::Transport::kTimeout, "timed out", 0, "", ""},
+      {{HttpResponse::Transport::kTimeout, "timed out", 0, "", "", ""},
        ProviderErrorReason::kTimeout,
        "did not answer reading zone example.com. in time"},
-      {{HttpResponse::Transport::kFailed, "Connection refused", 0, "", ""},
+      {{HttpResponse::Transport::kFailed, "Connection refused", 0, "", "", ""},
        ProviderErrorReason::kUnavailable,
        "cannot reach the PowerDNS API at http://pdns.test:8081"},
       {reply(200, "<html>"), ProviderErrorReason::kBadResponse,
@@ -220,7 +220,7 @@ TEST_F(PowerDnsTest, AFailedPatchIsReportedAndARetryCompletesIt) {
   ASSERT_TRUE(planned.ok());
   http.setHandler([&](const HttpRequest& r) {
     return r.method == "PATCH"
-               ? HttpResponse{HttpResponse::Transport::kTimeout, "timed out", 0, "", ""}
+               ? HttpResponse{HttpResponse::Transport::kTimeout, "timed out", 0, "", "", ""}
                : server.handle(r);
   });
   auto err = provider.applyChanges("example.com", planned->changes);

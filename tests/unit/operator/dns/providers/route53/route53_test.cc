@@ -23,7 +23,7 @@ const Owner kOwner{"prod", "mail", "example-com"};
 const std::string kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
 HttpResponse reply(int status, std::string body = "", std::string retryAfter = "") {
-  return {{}, {}, status, std::move(body), std::move(retryAfter)};
+  return {{}, {}, status, std::move(body), std::move(retryAfter), {}};
 }
 
 class FakeRoute53 {
