@@ -35,7 +35,8 @@ std::optional<DeliveryJob> DestinationQueues::next(const LimitsFor& limitsFor, T
       rateLimited_.push_back(&d);
       continue;
     }
-    const policy::DestinationLimits limits = limitsFor(d.name);
+    policy::DestinationLimits limits = limitsFor(d.name);
+    if (d.slowUntil > now) limits = policy::reduced(limits);
     const policy::Decision decision = policy::admit({active_, d.active}, limits, d.rate, now);
     switch (decision.admission) {
       case policy::Admission::kWaitTotal:
@@ -87,6 +88,13 @@ void DestinationQueues::deferDestination(std::string_view destination, TimePoint
   if (d.state == State::kRateLimited) d.rateUntil = std::max(d.rateUntil, d.heldUntil);
 }
 
+void DestinationQueues::slowDestination(std::string_view destination, TimePoint until) {
+  auto [it, inserted] = destinations_.try_emplace(std::string(destination));
+  Destination& d = it->second;
+  if (inserted) d.name = std::string(destination);
+  d.slowUntil = std::max(d.slowUntil, until);
+}
+
 DestinationQueues::TimePoint DestinationQueues::nextWake() const {
   TimePoint wake = TimePoint::max();
   for (const Destination* d : rateLimited_) wake = std::min(wake, d->rateUntil);
@@ -97,7 +105,7 @@ void DestinationQueues::forgetIdle(TimePoint now) {
   std::erase_if(destinations_, [&](const auto& entry) {
     const Destination& d = entry.second;
     return d.state == State::kIdle && d.active == 0 && policy::rested(d.rate, now) &&
-           d.heldUntil <= now;
+           d.heldUntil <= now && d.slowUntil <= now;
   });
 }
 

@@ -42,6 +42,9 @@ class DestinationQueues {
   // The receiver said "not now" for the whole destination (a defer-destination response rule,
   // sidecar/policy/response_rules.h): none of its jobs starts before `until`, queued or new.
   void deferDestination(std::string_view destination, TimePoint until);
+  // The receiver asked for fewer connections (a reduce-rate rule): until `until` the
+  // destination's limits are policy::reduced().
+  void slowDestination(std::string_view destination, TimePoint until);
   // When a destination waiting for its rate may start again (max() when none waits so).
   TimePoint nextWake() const;
   // Drops the state of destinations with nothing queued or running whose rate has rested.
@@ -67,6 +70,7 @@ class DestinationQueues {
     policy::RateState rate;
     TimePoint rateUntil{};
     TimePoint heldUntil{};  // deferDestination
+    TimePoint slowUntil{};  // slowDestination
   };
   void enterRotation(Destination& d);
 

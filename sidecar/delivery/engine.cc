@@ -67,6 +67,9 @@ Engine::Engine(asio::io_context& io, spool::Spool& spool, dns::Resolver& resolve
   metrics.describe("mailroom_destination_deferred_total", "counter",
                    "Destinations held as a whole after a receiver's reply matched a "
                    "defer-destination or pause response rule.");
+  metrics.describe("mailroom_destination_slowed_total", "counter",
+                   "Destinations limited to one connection and half the rate after a receiver's "
+                   "reply matched a reduce-rate response rule.");
   learned_.load(options_.now());
   sinks_ = {&outcomeMetrics_, &outcomeLog_};
   sinks_.insert(sinks_.end(), options_.sinks.begin(), options_.sinks.end());
@@ -283,9 +286,9 @@ Task<bool> Engine::attempt(Message& m, const DeliveryJob& job,
 
 // A reply that speaks for the whole destination (policy/response_rules.h): defer-destination
 // and pause hold every job of the destination until their time (the later messages wait
-// instead of meeting the same reply). The other actions act on the message in hand for now
-// (switch-family: the family fallback and the learned family; bounce: the 5xx bounced it;
-// reduce-rate: not acted on yet).
+// instead of meeting the same reply); reduce-rate slows it down. The others act on the message
+// in hand (switch-family: the family fallback and the learned family; bounce: the 5xx bounced it;
+// reduce-rate: one connection and half the rate there for a while, policy::reduced()).
 void Engine::obeyResponseRules(const DestinationAttempt& books,
                                const sidecarconfig::Transport* transport,
                                const std::shared_ptr<const sidecarconfig::SidecarConfig>& config) {
@@ -298,6 +301,17 @@ void Engine::obeyResponseRules(const DestinationAttempt& books,
     const auto* rule = policy::matchResponse(*rules, r.lastReply.code, r.lastReply.enhanced,
                                              r.lastReply.text, mxHost);
     if (!rule) continue;
+    if (rule->action == policy::ResponseAction::kReduceRate) {
+      queues_.slowDestination(books.destination(), options_.now() + rule->duration);
+      log::warn("the receiver asked for fewer connections: one at a time, half the rate",
+                {{"rcpt_domain", books.destination()},
+                 {"rule", rule->name},
+                 {"seconds", static_cast<long long>(rule->duration.count())},
+                 {"reply", describe(r.lastReply)}});
+      metrics_->inc("mailroom_destination_slowed_total",
+                    {{"domain", books.destination()}, {"rule", rule->name}});
+      return;
+    }
     const bool pause = rule->action == policy::ResponseAction::kPause;
     if (!pause && rule->action != policy::ResponseAction::kDeferDestination) continue;
     queues_.deferDestination(books.destination(), options_.now() + rule->duration);

@@ -30,4 +30,12 @@ const char* admissionName(Admission a) {
   return "?";
 }
 
+DestinationLimits reduced(const DestinationLimits& limits) {
+  DestinationLimits out = limits;
+  out.perDestination = 1;
+  out.messagesPerMinute =
+      limits.messagesPerMinute ? std::max(1, *limits.messagesPerMinute / 2) : 30;
+  return out;
+}
+
 }  // namespace mailroom::policy

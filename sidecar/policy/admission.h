@@ -41,6 +41,11 @@ struct Decision {
 Decision admit(const Occupancy& occupancy, const DestinationLimits& limits, const RateState& rate,
                RateClock::time_point now);
 
+// The limits while a receiver asked us to slow down (a reduce-rate response rule, "421 too many
+// connections"): one connection at a time, and half the configured message rate (30 a minute
+// when none is configured).
+DestinationLimits reduced(const DestinationLimits& limits);
+
 const char* admissionName(Admission a);  // "start", "wait-total", ...
 
 }  // namespace mailroom::policy

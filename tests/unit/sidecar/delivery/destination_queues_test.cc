@@ -143,5 +143,17 @@ TEST(DestinationQueuesTest, DeferredDestinationWaitsAsAWholeThenResumes) {
   EXPECT_EQ(drain(q, limits(20, 10), kNow + 1h), (std::vector<std::string>{"h1"}));
 }
 
+// "421 too many connections" (a reduce-rate rule): one connection at a time there until the
+// time, then the configured limits again.
+TEST(DestinationQueuesTest, SlowedDestinationGetsOneConnection) {
+  using namespace std::chrono_literals;
+  DestinationQueues q;
+  q.slowDestination("a.example", kNow + 10min);
+  for (auto id : {"a1", "a2", "a3"}) q.push(job(id, "a.example"));
+  EXPECT_EQ(drain(q, limits(20, 3), kNow), (std::vector<std::string>{"a1"}));
+  q.finished("a.example");
+  EXPECT_EQ(drain(q, limits(20, 3), kNow + 11min), (std::vector<std::string>{"a2", "a3"}));
+}
+
 }  // namespace
 }  // namespace mailroom::delivery

@@ -69,5 +69,15 @@ TEST(AdmissionTest, RateComesAfterConcurrency) {
   EXPECT_EQ(admit({0, 0}, {20, std::nullopt, 60}, {}, kNow).admission, Admission::kStart);
 }
 
+TEST(Reduced, OneConnectionAndHalfTheRate) {
+  DestinationLimits configured{20, 5, 100};
+  auto r = reduced(configured);
+  EXPECT_EQ(r.total, 20);
+  EXPECT_EQ(r.perDestination, 1);
+  EXPECT_EQ(r.messagesPerMinute, 50);
+  EXPECT_EQ(reduced({20, std::nullopt, std::nullopt}).messagesPerMinute, 30);
+  EXPECT_EQ(reduced({20, std::nullopt, 1}).messagesPerMinute, 1);
+}
+
 }  // namespace
 }  // namespace mailroom::policy
