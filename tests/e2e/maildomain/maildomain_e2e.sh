@@ -18,23 +18,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 lab=$root/hack/lab
 cache=${MAILROOM_KUBE_CACHE:-/var/cache/mailroom/kube}
 
-skip() {
-  if [[ ${MAILROOM_E2E_REQUIRED:-0} == 1 ]]; then
-    echo "FAIL: $* (MAILROOM_E2E_REQUIRED=1)" >&2
-    exit 1
-  fi
-  echo "SKIP: $*" >&2
-  exit 77
-}
-failures=0
-pass() { echo "ok: $*"; }
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-expect() { # DESCRIPTION WANTED ACTUAL
-  if [[ $3 == "$2" ]]; then pass "$1"; else fail "$1: want '$2', got '$3'"; fi
-}
+# shellcheck disable=SC1091
+. "$root/tests/e2e/lib.sh"
 
 [[ $(id -u) == 0 ]] || skip "needs root (network namespaces, the API server's state)"
 [[ -x $operator ]] || { echo "FAIL: $operator not built" >&2; exit 1; }
@@ -143,19 +128,6 @@ ip netns exec "$MAILROOM_LAB_NS_SENDER" "$operator" --kubeconfig "$MAILROOM_KUBE
   --health-interval 3 >"$work/operator.log" 2>&1 &
 op_pid=$!
 
-wait_for() { # SECONDS DESCRIPTION COMMAND...
-  local secs=$1 desc=$2
-  shift 2
-  local deadline=$((SECONDS + secs))
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then
-      fail "$desc (not within ${secs}s)"
-      return 1
-    fi
-    sleep 0.5
-  done
-  pass "$desc"
-}
 jp() { kn get maildomain shop -o "jsonpath=$1"; }
 cond() { jp "{.status.conditions[?(@.type==\"$1\")].status}"; }
 # Predicates for wait_for, which re-runs them (an argument like "$(cond X)" would be evaluated
