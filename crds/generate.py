@@ -540,6 +540,12 @@ def transport_spec():
                 maximum=65535,
                 default=25,
             ),
+            "rememberRejectedFamily": s(
+                "With addressFamily Any: after a destination rejects one family for its reverse "
+                "DNS, prefer the other there for this long (Go duration; 0s turns it off). "
+                "Unset: 24h.",
+                pattern=DURATION_PATTERN,
+            ),
         },
     )
     relay = obj(
@@ -621,8 +627,51 @@ def transport_spec():
                 minimum=1,
                 maximum=10000,
             ),
+            "maxRecipientsPerTransaction": i(
+                "Most RCPT commands in one SMTP transaction; the rest go in the next one at "
+                "once. Unset: 50 (Postfix's default).",
+                minimum=1,
+                maximum=10000,
+            ),
         },
         required=["domain"],
+    )
+    response_rule = obj(
+        "A receiver's reply that speaks for the whole destination, and what to do about it. "
+        "These go before the sidecar's built-in rules (Gmail 4.7.28 and 5.7.25, Yahoo TSS04, "
+        "Microsoft S3150, too many connections); a rule named like a built-in one replaces it.",
+        {
+            "name": s("Unique name of the rule.", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+                      maxLength=63),
+            "codes": arr(
+                "SMTP reply codes it matches; unset: any.",
+                i("A reply code.", minimum=400, maximum=599),
+                maxItems=16,
+            ),
+            "enhanced": s(
+                "Enhanced status code it matches (RFC 3463), e.g. 4.7.28; unset: any.",
+                pattern=r"^[245]\.[0-9]{1,3}\.[0-9]{1,3}$",
+            ),
+            "text": s(
+                "Regular expression (ECMAScript, case-insensitive) searched in the reply text; "
+                "unset: any.",
+                maxLength=512,
+            ),
+            "mxSuffix": s(
+                "Only for MX hosts ending with this suffix, e.g. google.com; unset: any.",
+                maxLength=253,
+            ),
+            "action": s(
+                "defer-destination: hold every message to the destination for duration; "
+                "reduce-rate: one connection and half the rate for duration; pause: stop the "
+                "destination for duration; switch-family: retry over the other address family; "
+                "bounce: fail the recipient; none: turn off a built-in rule of the same name.",
+                enum=["defer-destination", "reduce-rate", "pause", "switch-family", "bounce",
+                      "none"],
+            ),
+            "duration": s("How long the action holds (Go duration).", pattern=DURATION_PATTERN),
+        },
+        required=["name", "action"],
     )
     return obj(
         "How mail leaves the pods that use this Transport.",
@@ -676,6 +725,13 @@ def transport_spec():
                     )
                 },
                 required=["schedule"],
+            ),
+            "responseRules": arr(
+                "Replies that speak for a whole destination (slow down, blocklisted, no PTR) "
+                "and the action the sidecar takes for all its messages at once.",
+                response_rule,
+                maxItems=64,
+                **{"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]},
             ),
             "pause": obj(
                 "Automatic pause: stop sending to a destination when too much bounces.",

@@ -30,6 +30,13 @@ std::variant<sidecarconfig::Transport, std::string> convert(const api::Transport
       d.ehloHostname = spec.direct->ehloHostname;
       d.tls = spec.direct->tls;
       d.port = static_cast<uint16_t>(spec.direct->port);
+      if (!spec.direct->rememberRejectedFamily.empty()) {
+        auto remember = parseDuration(spec.direct->rememberRejectedFamily);
+        if (!remember)
+          return "spec.direct.rememberRejectedFamily: \"" + spec.direct->rememberRejectedFamily +
+                 "\" is not a duration";
+        d.rememberRejectedFamily = seconds(*remember);
+      }
     }
     out.mode = d;
   } else {
@@ -51,8 +58,8 @@ std::variant<sidecarconfig::Transport, std::string> convert(const api::Transport
     out.routes.push_back(std::move(r));
   }
   for (const auto& l : spec.perDestination)
-    out.perDestination.push_back(
-        {l.domain, l.messagesPerMinute, l.maxConnections, l.deliveriesPerConnection});
+    out.perDestination.push_back({l.domain, l.messagesPerMinute, l.maxConnections,
+                                  l.deliveriesPerConnection, l.maxRecipientsPerTransaction});
   for (const auto& w : spec.warmup) out.warmup.push_back({w.day, w.messagesPerDay});
   if (spec.pause) {
     auto bp = sidecarconfig::parsePercentBasisPoints(spec.pause->bounceRateThreshold);
@@ -62,6 +69,16 @@ std::variant<sidecarconfig::Transport, std::string> convert(const api::Transport
              "\" is not a percentage";
     if (!window) return "spec.pause.window: \"" + spec.pause->window + "\" is not a duration";
     out.pause = sidecarconfig::Pause{*bp, *window, spec.pause->minMessages};
+  }
+  for (const auto& rule : spec.responseRules) {
+    sidecarconfig::ResponseRule r{rule.name,   rule.codes, rule.enhanced, rule.text, rule.mxSuffix,
+                                  rule.action, {}};
+    if (!rule.duration.empty()) {
+      auto d = parseDuration(rule.duration);
+      if (!d) return "spec.responseRules[" + rule.name + "].duration: not a duration";
+      r.duration = seconds(*d);
+    }
+    out.responseRules.push_back(std::move(r));
   }
   if (spec.retry) {
     auto a = parseDuration(spec.retry->initialBackoff);

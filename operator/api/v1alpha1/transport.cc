@@ -64,6 +64,7 @@ void decodeFields(FieldReader& r, DirectSpec& v) {
       v.tls = *p;
   }
   r.optional("port", v.port);
+  r.optional("rememberRejectedFamily", v.rememberRejectedFamily);
 }
 void encodeFields(FieldWriter& w, const DirectSpec& v) {
   w.field("addressFamily", std::string(addressFamilyWord(v.family)));
@@ -72,6 +73,7 @@ void encodeFields(FieldWriter& w, const DirectSpec& v) {
   w.field("ehloHostname", v.ehloHostname);
   w.field("tls", DirectTls{tlsPolicyName(v.tls)});
   w.field("port", v.port);
+  w.field("rememberRejectedFamily", v.rememberRejectedFamily);
 }
 
 void decodeFields(FieldReader& r, RelayCredentialsRef& v) {
@@ -119,12 +121,14 @@ void decodeFields(FieldReader& r, DestinationLimits& v) {
   r.optional("messagesPerMinute", v.messagesPerMinute);
   r.optional("maxConnections", v.maxConnections);
   r.optional("deliveriesPerConnection", v.deliveriesPerConnection);
+  r.optional("maxRecipientsPerTransaction", v.maxRecipientsPerTransaction);
 }
 void encodeFields(FieldWriter& w, const DestinationLimits& v) {
   w.field("domain", v.domain);
   w.field("messagesPerMinute", v.messagesPerMinute);
   w.field("maxConnections", v.maxConnections);
   w.field("deliveriesPerConnection", v.deliveriesPerConnection);
+  w.field("maxRecipientsPerTransaction", v.maxRecipientsPerTransaction);
 }
 
 void decodeFields(FieldReader& r, WarmupDay& v) {
@@ -134,6 +138,25 @@ void decodeFields(FieldReader& r, WarmupDay& v) {
 void encodeFields(FieldWriter& w, const WarmupDay& v) {
   w.field("day", v.day);
   w.field("messagesPerDay", v.messagesPerDay);
+}
+
+void decodeFields(FieldReader& r, ResponseRuleSpec& v) {
+  r.required("name", v.name);
+  r.optional("codes", v.codes);
+  r.optional("enhanced", v.enhanced);
+  r.optional("text", v.text);
+  r.optional("mxSuffix", v.mxSuffix);
+  r.required("action", v.action);
+  r.optional("duration", v.duration);
+}
+void encodeFields(FieldWriter& w, const ResponseRuleSpec& v) {
+  w.field("name", v.name);
+  w.field("codes", v.codes);
+  w.field("enhanced", v.enhanced);
+  w.field("text", v.text);
+  w.field("mxSuffix", v.mxSuffix);
+  w.field("action", v.action);
+  w.field("duration", v.duration);
 }
 
 void decodeFields(FieldReader& r, PauseSpec& v) {
@@ -170,6 +193,7 @@ void decodeFields(FieldReader& r, TransportSpec& v) {
   r.optional("warmup", warmup);
   if (warmup) v.warmup = std::move(warmup->schedule);
   r.optional("pause", v.pause);
+  r.optional("responseRules", v.responseRules);
   r.optional("retry", v.retry);
   if (v.mode == TransportMode::kDirect && v.relay) r.fail("relay", "forbidden with mode direct");
   if (v.mode == TransportMode::kRelay && v.direct) r.fail("direct", "forbidden with mode relay");
@@ -183,6 +207,7 @@ void encodeFields(FieldWriter& w, const TransportSpec& v) {
   if (!v.perDestination.empty()) w.field("limits", Limits{v.perDestination});
   if (!v.warmup.empty()) w.field("warmup", Warmup{v.warmup});
   w.field("pause", v.pause);
+  w.field("responseRules", v.responseRules);
   w.field("retry", v.retry);
 }
 

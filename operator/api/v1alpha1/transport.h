@@ -22,6 +22,7 @@ struct DirectSpec {
   std::string ehloHostname;
   TlsPolicy tls = TlsPolicy::kOpportunistic;  // tls.policy: none | opportunistic | required
   int port = 25;
+  std::string rememberRejectedFamily;  // Go duration; "" : the sidecar's default (24h)
   bool operator==(const DirectSpec&) const = default;
 };
 
@@ -47,7 +48,8 @@ struct RouteSpec {
 
 struct DestinationLimits {
   std::string domain;
-  std::optional<int> messagesPerMinute, maxConnections, deliveriesPerConnection;
+  std::optional<int> messagesPerMinute, maxConnections, deliveriesPerConnection,
+      maxRecipientsPerTransaction;
   bool operator==(const DestinationLimits&) const = default;
 };
 
@@ -55,6 +57,15 @@ struct WarmupDay {
   int day = 1;
   int64_t messagesPerDay = 0;
   bool operator==(const WarmupDay&) const = default;
+};
+
+struct ResponseRuleSpec {
+  std::string name;
+  std::vector<int> codes;
+  std::string enhanced, text, mxSuffix;
+  std::string action;    // defer-destination | reduce-rate | pause | switch-family | bounce | none
+  std::string duration;  // Go duration
+  bool operator==(const ResponseRuleSpec&) const = default;
 };
 
 struct PauseSpec {
@@ -77,6 +88,7 @@ struct TransportSpec {
   std::vector<DestinationLimits> perDestination;  // limits.perDestination
   std::vector<WarmupDay> warmup;                  // warmup.schedule
   std::optional<PauseSpec> pause;
+  std::vector<ResponseRuleSpec> responseRules;
   std::optional<RetrySpec> retry;
   bool operator==(const TransportSpec&) const = default;
 
@@ -126,6 +138,8 @@ void decodeFields(FieldReader& r, DestinationLimits& v);
 void encodeFields(FieldWriter& w, const DestinationLimits& v);
 void decodeFields(FieldReader& r, WarmupDay& v);
 void encodeFields(FieldWriter& w, const WarmupDay& v);
+void decodeFields(FieldReader& r, ResponseRuleSpec& v);
+void encodeFields(FieldWriter& w, const ResponseRuleSpec& v);
 void decodeFields(FieldReader& r, PauseSpec& v);
 void encodeFields(FieldWriter& w, const PauseSpec& v);
 void decodeFields(FieldReader& r, RetrySpec& v);
