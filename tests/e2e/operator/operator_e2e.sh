@@ -12,8 +12,9 @@
 #   7. HA      -> two replicas with --leader-elect: only the leader writes; killing it hands over
 #                 within the lease duration
 #   8. idle    -> a fresh operator on a converged cluster makes zero writes in 60 seconds
-# The operator runs with --health-interval 0: no lab DNS here, and the health checks must not
-# query the host's resolver; tests/e2e/maildomain runs them against the lab.
+# The operator runs with --health-interval 0 and its DNS pointed at a closed loopback port: no lab
+# DNS here, and neither the health checks nor the DKIM key activation may query the host's
+# resolver; tests/e2e/maildomain runs them against the lab.
 # Usage: operator_e2e.sh path/to/mailroom-operator. Exit 77 (CTest skip) when not root or when
 # the API server binaries are missing and cannot be built here.
 set -euo pipefail
@@ -104,7 +105,8 @@ start_operator() { # identity, extra flags...
   local id=$1
   shift
   "$operator" --kubeconfig "$MAILROOM_KUBE_OPERATOR_KUBECONFIG" --namespace "$ns" \
-    --metrics-addr 127.0.0.1:0 --identity "$id" --resync 3600 --health-interval 0 "$@" \
+    --metrics-addr 127.0.0.1:0 --identity "$id" --resync 3600 --health-interval 0 \
+    --resolver 127.0.0.1:9 --authoritative-server 127.0.0.1:9 "$@" \
     >"$work/$id.log" 2>&1 &
   pids+=($!)
   last_pid=$!
@@ -168,8 +170,14 @@ equals alpha '{.metadata.finalizers}' '["mailroom.dev/dns-records"]' &&
   pass "create: finalizer added" || fail "create: finalizers $(jp alpha '{.metadata.finalizers}')"
 equals alpha '{.status.records[0].values[0]}' 'v=spf1 ip4:198.51.100.20 ip6:2001:db8:20::1 ~all' &&
   pass "create: SPF record" || fail "create: SPF $(jp alpha '{.status.records[0].values[0]}')"
-contains alpha '{.status.records[1].values[0]}' pending && pass "create: DKIM key pending" ||
+contains alpha '{.status.records[1].values[0]}' 'v=DKIM1; k=ed25519; p=' &&
+  pass "create: DKIM key generated, its record wanted" ||
   fail "create: DKIM $(jp alpha '{.status.records[1].values[0]}')"
+equals alpha '{.status.dkimKeys[0].phase}' Pending &&
+  pass "create: the key does not sign before its record is served" ||
+  fail "create: key phase $(jp alpha '{.status.dkimKeys[0].phase}')"
+[[ -n $(kn get secret alpha-dkim-s1 -o name 2>/dev/null) ]] && pass "create: key Secret alpha-dkim-s1" ||
+  fail "create: no key Secret ($(kn get secrets -o name | tr '\n' ' '))"
 converged alpha && pass "create: observedGeneration 1" || fail "create: not converged"
 events() {
   kn get events --field-selector "involvedObject.kind=MailDomain,involvedObject.name=$1" \
