@@ -91,7 +91,7 @@ bind9_up() {
   bind9_write_config
   # -f: foreground, so $! is named's pid and the pid file names it; -u root would be a no-op.
   setsid ip netns exec "$MAILROOM_LAB_NS_DNS" named -f -c "$MAILROOM_LAB_BIND9_DIR/named.conf" \
-    </dev/null >>"$MAILROOM_LAB_BIND9_LOG.stderr" 2>&1 9>&- &
+    </dev/null >>"$MAILROOM_LAB_BIND9_LOG.stderr" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
   echo $! >"$MAILROOM_LAB_BIND9_PIDFILE"
   lab_wait_for "named (log: $MAILROOM_LAB_BIND9_LOG)" 20 bind9_ready
   lab_pid_alive "$MAILROOM_LAB_BIND9_PIDFILE" named ||

@@ -160,9 +160,10 @@ lab_pdns_start() {
   lab_pdns_create_db
   # setsid: own session, so closing the caller's terminal does not hang the server up. In a
   # script the background child is no process-group leader, so setsid execs without forking and
-  # $! is the server's pid (ip netns exec execs too).
+  # $! is the server's pid (ip netns exec execs too). Descriptors 3-9 are closed: a caller's lock
+  # (flock's fd 3) inherited by a daemon would stay held as long as the lab runs.
   setsid ip netns exec "$MAILROOM_LAB_NS_DNS" pdns_server --config-dir="$MAILROOM_LAB_PDNS_DIR" \
-    </dev/null >>"$MAILROOM_LAB_PDNS_LOG" 2>&1 9>&- &
+    </dev/null >>"$MAILROOM_LAB_PDNS_LOG" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
   echo $! >"$MAILROOM_LAB_PDNS_PIDFILE"
   lab_wait_for "PowerDNS API (log: $MAILROOM_LAB_PDNS_LOG)" 20 lab_pdns_ready
   lab_pid_alive "$MAILROOM_LAB_PDNS_PIDFILE" pdns_server ||
@@ -229,7 +230,7 @@ lab_milter_start() { # NAME PIDFILE CONFIG-FLAG (opendkim -x, opendmarc -c)
   if lab_pid_alive "$pidfile" "$name"; then return 0; fi
   rm -f "$MAILROOM_LAB_MILTER_DIR/$name.sock"
   lab_in "$MAILROOM_LAB_NS_MX" "$name" "$flag" "$MAILROOM_LAB_MILTER_DIR/$name.conf" \
-    </dev/null >>"$MAILROOM_LAB_MILTER_DIR/$name.log" 2>&1 9>&- ||
+    </dev/null >>"$MAILROOM_LAB_MILTER_DIR/$name.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- ||
     lab_die "$name failed to start; see $MAILROOM_LAB_MILTER_DIR/$name.log"
   lab_wait_for "$name socket" 20 test -S "$MAILROOM_LAB_MILTER_DIR/$name.sock"
   lab_wait_for "$name pid file" 20 lab_pid_alive "$pidfile" "$name"
@@ -358,7 +359,7 @@ lab_mx_start() {
   touch "$MAILROOM_LAB_MAILLOG"
   # postfix start runs post-install to create the queue directories, then the master daemonizes
   # itself and writes queue/pid/master.pid.
-  lab_in "$MAILROOM_LAB_NS_MX" postfix -c "$MAILROOM_LAB_MX_CONF" start >>"$MAILROOM_LAB_MX_DIR/start.log" 2>&1 9>&- ||
+  lab_in "$MAILROOM_LAB_NS_MX" postfix -c "$MAILROOM_LAB_MX_CONF" start >>"$MAILROOM_LAB_MX_DIR/start.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- ||
     lab_die "postfix start failed; see $MAILROOM_LAB_MX_DIR/start.log and $MAILROOM_LAB_MAILLOG"
   lab_wait_for "Postfix master pid file" 20 lab_pid_alive "$MAILROOM_LAB_MX_PIDFILE" master
   lab_wait_for "Postfix on port 25" 20 lab_mx_listening
