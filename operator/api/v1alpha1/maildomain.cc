@@ -231,22 +231,10 @@ void encodeFields(FieldWriter& w, const MailDomainStatus& v) {
 }
 
 void decodeFields(FieldReader& r, MailDomain& v) {
-  std::string apiVersion, kind;
-  r.optional("apiVersion", apiVersion);
-  r.optional("kind", kind);
-  if (!apiVersion.empty() && apiVersion != kApiVersion)
-    r.fail("apiVersion", "must be " + std::string(kApiVersion));
-  if (!kind.empty() && kind != MailDomain::kKind) r.fail("kind", "must be MailDomain");
-  r.optional("metadata", v.metadata);
-  r.required("spec", v.spec);
-  r.optional("status", v.status);
+  decodeResourceFields(r, v);
 }
 void encodeFields(FieldWriter& w, const MailDomain& v) {
-  w.field("apiVersion", std::string(kApiVersion));
-  w.field("kind", std::string(MailDomain::kKind));
-  w.always("metadata", v.metadata);
-  w.always("spec", v.spec);
-  if (!(v.status == MailDomainStatus{})) w.field("status", v.status);
+  encodeResourceFields(w, v);
 }
 
 Result<void> validate(const MailDomainSpec& spec) {

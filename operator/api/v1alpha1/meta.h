@@ -55,6 +55,29 @@ void encodeFields(FieldWriter& w, const OwnerReference& o);
 void decodeFields(FieldReader& r, ObjectMeta& m);
 void encodeFields(FieldWriter& w, const ObjectMeta& m);
 
+// The fields of one of our resources (T has kKind, metadata, spec, status): apiVersion and kind
+// checked when present, spec required, status written only when it holds anything.
+template <class T>
+void decodeResourceFields(FieldReader& r, T& v) {
+  std::string apiVersion, kind;
+  r.optional("apiVersion", apiVersion);
+  r.optional("kind", kind);
+  if (!apiVersion.empty() && apiVersion != kApiVersion)
+    r.fail("apiVersion", "must be " + std::string(kApiVersion));
+  if (!kind.empty() && kind != T::kKind) r.fail("kind", "must be " + std::string(T::kKind));
+  r.optional("metadata", v.metadata);
+  r.required("spec", v.spec);
+  r.optional("status", v.status);
+}
+template <class T>
+void encodeResourceFields(FieldWriter& w, const T& v) {
+  w.field("apiVersion", std::string(kApiVersion));
+  w.field("kind", std::string(T::kKind));
+  w.always("metadata", v.metadata);
+  w.always("spec", v.spec);
+  if (!(v.status == decltype(v.status){})) w.field("status", v.status);
+}
+
 // Only the metadata of any object ({"metadata": {...}}), for generic code (finalizers, owner
 // mapping) that does not know the type.
 Result<ObjectMeta> decodeMeta(const Json& object);

@@ -263,22 +263,10 @@ void encodeFields(FieldWriter& w, const TransportStatus& v) {
 }
 
 void decodeFields(FieldReader& r, Transport& v) {
-  std::string apiVersion, kind;
-  r.optional("apiVersion", apiVersion);
-  r.optional("kind", kind);
-  if (!apiVersion.empty() && apiVersion != kApiVersion)
-    r.fail("apiVersion", "must be " + std::string(kApiVersion));
-  if (!kind.empty() && kind != Transport::kKind) r.fail("kind", "must be Transport");
-  r.optional("metadata", v.metadata);
-  r.required("spec", v.spec);
-  r.optional("status", v.status);
+  decodeResourceFields(r, v);
 }
 void encodeFields(FieldWriter& w, const Transport& v) {
-  w.field("apiVersion", std::string(kApiVersion));
-  w.field("kind", std::string(Transport::kKind));
-  w.always("metadata", v.metadata);
-  w.always("spec", v.spec);
-  if (!(v.status == TransportStatus{})) w.field("status", v.status);
+  encodeResourceFields(w, v);
 }
 
 }  // namespace mailroom::api
