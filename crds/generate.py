@@ -163,10 +163,11 @@ def maildomain_spec():
             ),
             "keySize": i(
                 "RSA modulus size in bits, rsa-sha256 only (Ed25519 keys have a fixed size, so "
-                "setting it with ed25519-sha256 is rejected). Unset means 2048: 1024 is "
-                "accepted for old DNS hosting limits but receivers increasingly distrust it; "
-                "above 2048 the TXT record needs several strings.",
-                minimum=1024,
+                "setting it with ed25519-sha256 is rejected). Unset means 2048, the least the "
+                "operator generates (RFC 8301 section 3.2: signers SHOULD use 2048 or more, "
+                "and receivers increasingly distrust 1024); above 2048 the TXT record needs "
+                "several strings.",
+                minimum=2048,
                 maximum=4096,
                 multipleOf=256,
             ),
