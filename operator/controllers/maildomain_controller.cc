@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "lib/auth/dkim/key_record.h"
 #include "lib/log/log.h"
 #include "operator/kube/finalizers.h"
 #include "operator/kube/status.h"
@@ -127,9 +128,9 @@ std::optional<health::HealthReport> MailDomainController::healthOf(
   auto request = healthRequest(md, inputs.referenced, {}, options_.health, now);
   // The keys that sign must be the keys served.
   for (const auto& [configured, selector] : inputs.activeSelectors) {
-    if (auto it = inputs.dkim.find(dkimRecordName(selector, md.spec.domain));
-        it != inputs.dkim.end())
-      request.selectors.push_back({selector, it->second});
+    auto it = std::find_if(inputs.dkim.begin(), inputs.dkim.end(),
+                           [&](const DkimKeyRecord& k) { return k.selector == selector; });
+    if (it != inputs.dkim.end()) request.selectors.push_back({selector, it->value});
   }
   const std::string key = canonical(request);
   {
@@ -166,7 +167,11 @@ Result<kube::Action> MailDomainController::apply(const api::MailDomain& md) {
   if (ours && api::validate(md.spec)) {
     auto keys = dkim_.reconcile(md, now_());
     if (!keys) return keys.error();
-    inputs.dkim = std::move(keys->records);
+    for (const auto& k : keys->keys) {
+      auto value = keys->records.find(dkim::keyRecordName(k.selector, md.spec.domain));
+      if (value != keys->records.end())
+        inputs.dkim.push_back({k.configuredSelector, k.selector, value->second});
+    }
     inputs.dkimKeys = std::move(keys->keys);
     inputs.activeSelectors = std::move(keys->active);
     inputs.dkimProblems = std::move(keys->problems);

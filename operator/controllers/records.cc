@@ -16,20 +16,6 @@ std::string zoneTxt(const std::string& value) {
   return dkim::renderZoneTxt(dkim::splitTxtStrings(value));
 }
 
-// "<selector>._domainkey.<domain>" or "<selector>-r<N>._domainkey.<domain>".
-bool keyOfSelector(const std::string& name, const std::string& selector,
-                   const std::string& domain) {
-  const std::string suffix = "._domainkey." + domain;
-  if (name.size() <= suffix.size() ||
-      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
-    return false;
-  const std::string label = name.substr(0, name.size() - suffix.size());
-  if (label == selector) return true;
-  const std::string prefix = selector + "-r";
-  return label.size() > prefix.size() && label.rfind(prefix, 0) == 0 &&
-         label.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
-}
-
 }  // namespace
 
 std::string renderSpf(const api::MailDomainSpec& spec,
@@ -67,26 +53,23 @@ std::string renderDmarc(const api::DmarcSpec& d) {
   return dmarc::renderRecord(r);
 }
 
-std::string dkimRecordName(const std::string& selector, const std::string& domain) {
-  return selector + "._domainkey." + domain;
-}
-
 std::vector<DnsRecord> desiredRecords(const api::MailDomainSpec& spec, const DkimRecords& dkim,
                                       const std::vector<std::string>& transportAddresses) {
   std::vector<DnsRecord> out;
   out.push_back({spec.domain, "TXT", {renderSpf(spec, transportAddresses)}, "SPF", false});
+  auto publish = [&](const DkimKeyRecord& k) {
+    out.push_back({dkim::keyRecordName(k.selector, spec.domain), "TXT", {k.value}, "DKIM", false});
+  };
   for (const auto& sel : spec.dkimSelectors) {
-    // The configured name, then the names its rotations were published under (<name>-r<N>).
-    const std::string first = dkimRecordName(sel.name, spec.domain);
     bool any = false;
-    for (const auto& [name, value] : dkim) {
-      if (!keyOfSelector(name, sel.name, spec.domain)) continue;
-      out.push_back({name, "TXT", {value}, "DKIM", false});
+    for (const auto& k : dkim) {
+      if (k.configuredSelector != sel.name) continue;
+      publish(k);
       any = true;
     }
     if (!any) {
       // Stated in the value so that a table or status shows why nothing is published yet.
-      out.push_back({first,
+      out.push_back({dkim::keyRecordName(sel.name, spec.domain),
                      "TXT",
                      {"(pending: " + std::string(api::enumName(sel.algorithm)) +
                       " key for selector " + sel.name + " not generated yet)"},
@@ -95,10 +78,10 @@ std::vector<DnsRecord> desiredRecords(const api::MailDomainSpec& spec, const Dki
     }
   }
   // Keys of selectors no longer in the spec stay published until they are revoked and deleted.
-  for (const auto& [name, value] : dkim) {
-    bool listed = false;
-    for (const auto& r : out) listed = listed || r.name == name;
-    if (!listed) out.push_back({name, "TXT", {value}, "DKIM", false});
+  for (const auto& k : dkim) {
+    bool configured = false;
+    for (const auto& sel : spec.dkimSelectors) configured |= sel.name == k.configuredSelector;
+    if (!configured) publish(k);
   }
   out.push_back({"_dmarc." + spec.domain, "TXT", {renderDmarc(spec.dmarc)}, "DMARC", false});
   return out;

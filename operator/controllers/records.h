@@ -23,13 +23,16 @@ struct DnsRecord {
   bool operator==(const DnsRecord&) const = default;
 };
 
-// "<selector>._domainkey.<domain>" -> the TXT value to publish there ("v=DKIM1; k=ed25519;
-// p=..." or "v=DKIM1; p=" for a revoked key): every key the operator holds (operator/dkimkeys),
-// several per configured selector while one rotates. A configured selector without any gets a
-// pending record.
-using DkimRecords = std::map<std::string, std::string>;
-// The name a selector's key is published under.
-std::string dkimRecordName(const std::string& selector, const std::string& domain);
+// One key the operator holds (operator/dkimkeys) and the TXT value to publish at its selector
+// ("v=DKIM1; k=ed25519; p=..." or "v=DKIM1; p=" once revoked). A configured selector has several
+// while one rotates; a configured selector without any gets a pending record.
+struct DkimKeyRecord {
+  std::string configuredSelector;  // the spec.dkim.selectors[] entry it was made for
+  std::string selector;            // the name it is published under
+  std::string value;
+  bool operator==(const DkimKeyRecord&) const = default;
+};
+using DkimRecords = std::vector<DkimKeyRecord>;
 
 // transportAddresses: the source addresses of the Transports the MailDomain references; SPF
 // authorizes them as it does sendingIPs.

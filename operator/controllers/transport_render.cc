@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "lib/auth/dkim/key_record.h"
 #include "lib/sidecarconfig/parse.h"
 #include "lib/sidecarconfig/render.h"
 #include "lib/sidecarconfig/support.h"
@@ -130,7 +131,7 @@ std::string hostnameOf(const sidecarconfig::SidecarConfig& config) {
 }  // namespace
 
 std::string dkimKeyFileName(const ActiveDkimKey& key) {
-  return key.selector + "._domainkey." + key.domain + ".pem";
+  return dkim::keyRecordName(key.selector, key.domain) + ".pem";
 }
 
 std::vector<RenderProblem> RenderedConfig::problemsOf(const std::string& transport) const {

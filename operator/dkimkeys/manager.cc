@@ -1,5 +1,7 @@
 #include "operator/dkimkeys/manager.h"
 
+#include "lib/auth/dkim/key_record.h"
+
 #include <algorithm>
 
 #include "lib/sidecarconfig/parse.h"
@@ -91,7 +93,7 @@ class Run {
 
  private:
   std::string fqdn(const std::string& selector) const {
-    return selector + "._domainkey." + md_.spec.domain;
+    return dkim::keyRecordName(selector, md_.spec.domain);
   }
 
   Result<void> list() {

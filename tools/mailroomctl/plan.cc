@@ -117,7 +117,7 @@ int planCommand(const std::vector<std::string>& args) {
       std::fprintf(stderr, "mailroomctl plan: %s: %s\n", path.c_str(), key.error().message.c_str());
       return 2;
     }
-    keys[controllers::dkimRecordName(selector, md->spec.domain)] = dkim::renderKeyRecord(*key);
+    keys.push_back({selector, selector, dkim::renderKeyRecord(*key)});
   }
   auto records = controllers::desiredRecords(md->spec, keys);
   if (output == "json") {

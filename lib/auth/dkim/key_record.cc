@@ -126,6 +126,10 @@ std::vector<std::string> splitTxtStrings(std::string_view value, size_t maxLen) 
   return out;
 }
 
+std::string keyRecordName(std::string_view selector, std::string_view domain) {
+  return std::string(selector) + "._domainkey." + std::string(domain);
+}
+
 std::string renderZoneTxt(const std::vector<std::string>& strings) {
   std::string out;
   for (const auto& s : strings) {

@@ -33,6 +33,9 @@ Result<KeyRecord> parseKeyRecord(std::string_view txt);
 // Errors name the tag ("k=rsa does not match a=ed25519-sha256").
 Result<void> checkKeyAllows(const KeyRecord& record, Algorithm algorithm);
 
+// Where a selector's key is published: "<selector>._domainkey.<domain>" (RFC 6376 §3.6.2.1).
+std::string keyRecordName(std::string_view selector, std::string_view domain);
+
 // "v=DKIM1; k=rsa; p=<base64>" (plus "; t=y" etc. when set): the TXT value to publish.
 std::string renderKeyRecord(const KeyRecord& record);
 // The TXT value for a private key's public half.

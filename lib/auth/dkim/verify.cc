@@ -83,7 +83,7 @@ const char* reasonName(Reason r) {
 }
 
 std::string keyName(const Signature& sig) {
-  return sig.selector + "._domainkey." + sig.domain;
+  return keyRecordName(sig.selector, sig.domain);
 }
 
 Verdict verifySignature(const mime::Message& message, size_t fieldIndex, const KeyLookup& key,
