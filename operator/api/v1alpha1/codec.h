@@ -97,8 +97,6 @@ class FieldReader {
     decodeValue(*it, child(key), out, errors_);
   }
 
-  // A key that is accepted and not decoded.
-  void ignore(const char* key) { seen_.insert(key); }
   // Unknown keys are accepted (objects the API server owns and extends, like metadata).
   void allowUnknown() { lenient_ = true; }
 
